@@ -1,1 +1,134 @@
-urlpatterns: list = []
+"""Adding videos: paste URLs, upload subtitles, see each video's transcript state."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.views.decorators.http import require_POST
+
+from .. import ingestion
+from ..forms import SubmitForm, UploadForm, UploadNewForm
+from ..ingest.urls import canonical_url
+from ..models import Video
+
+
+def _queue_summary(request, video) -> None:
+    from ..services import summary_submit
+
+    try:
+        summary = summary_submit(video=video, user=request.user)
+    except Exception as exc:  # shown to the user; nothing half-written stays behind
+        messages.error(request, f"Could not queue a summary: {exc}")
+    else:
+        messages.success(request, f"Summary #{summary.pk} queued.")
+
+
+def _store_upload(request, video, form) -> bool:
+    upload = form.cleaned_data["file"]
+    try:
+        ingestion.transcript_store_upload(
+            video=video, name=upload.name, data=upload.read(), replace=form.cleaned_data["replace"], user=request.user
+        )
+    except (ingestion.SubtitleError, ingestion.TranscriptExists) as exc:
+        form.add_error("file", str(exc))
+        return False
+    messages.success(request, f"Transcript of {video.youtube_id} stored from {upload.name}.")
+    if form.cleaned_data["queue_summary"]:
+        _queue_summary(request, video)
+    return True
+
+
+@permission_required("videos.add_video", raise_exception=True)
+def submit(request):
+    form = SubmitForm(request.POST or None)
+    upload_form = UploadNewForm(prefix="upload")
+    report = None
+    if request.method == "POST" and form.is_valid():
+        report = ingestion.videos_submit(text=form.cleaned_data["urls"], user=request.user)
+    return render(request, "videos/submit.html", {"form": form, "upload_form": upload_form, "report": report})
+
+
+@permission_required("videos.add_video", raise_exception=True)
+@require_POST
+def upload_new(request):
+    form = UploadNewForm(request.POST, request.FILES, prefix="upload")
+    if form.is_valid():
+        video_id = form.cleaned_data["url"]
+        with transaction.atomic():
+            video, _ = Video.objects.get_or_create(
+                youtube_id=video_id, defaults={"url": canonical_url(video_id), "added_by": request.user}
+            )
+            stored = _store_upload(request, video, form)
+            if not stored:
+                transaction.set_rollback(True)
+        if stored:
+            return redirect("videos:video", youtube_id=video_id)
+    return render(request, "videos/submit.html", {"form": SubmitForm(), "upload_form": form, "report": None}, status=400)
+
+
+def video_list(request):
+    state = request.GET.get("state", "")
+    videos = Video.objects.select_related("transcript").order_by("-added_at", "-id")
+    if state in Video.TranscriptState.values:
+        videos = videos.filter(transcript_state=state)
+    page = Paginator(videos, 50).get_page(request.GET.get("page"))
+    return render(request, "videos/video_list.html", {"page": page, "state": state, "states": Video.TranscriptState.choices})
+
+
+def video_detail(request, youtube_id):
+    video = get_object_or_404(Video.objects.select_related("transcript", "added_by"), youtube_id=youtube_id)
+    form = UploadForm()
+    if request.method == "POST":
+        if not request.user.has_perm("videos.add_transcript"):
+            messages.error(request, "You may not upload transcripts.")
+            return redirect("videos:video", youtube_id=youtube_id)
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid() and _store_upload(request, video, form):
+            return redirect("videos:video", youtube_id=youtube_id)
+    summaries = video.summaries.select_related("template").order_by("-created_at")
+    return render(
+        request,
+        "videos/video_detail.html",
+        {"video": video, "transcript": getattr(video, "transcript", None), "form": form, "summaries": summaries},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@permission_required("videos.add_video", raise_exception=True)
+@require_POST
+def video_fetch(request, youtube_id):
+    video = get_object_or_404(Video, youtube_id=youtube_id)
+    if hasattr(video, "transcript"):
+        messages.info(request, "This video has a transcript already.")
+    else:
+        Video.objects.filter(pk=video.pk).update(transcript_state=Video.TranscriptState.FETCHING, transcript_error="")
+        try:
+            ingestion._enqueue_fetch(video.pk)
+        except Exception as exc:
+            Video.objects.filter(pk=video.pk).update(
+                transcript_state=Video.TranscriptState.FAILED, transcript_error=f"Could not reach the queue: {exc}"
+            )
+            messages.error(request, f"Could not reach the queue: {exc}")
+        else:
+            messages.success(request, "Fetching the transcript from YouTube.")
+    return redirect("videos:video", youtube_id=youtube_id)
+
+
+@permission_required("videos.add_summary", raise_exception=True)
+@require_POST
+def video_summarize(request, youtube_id):
+    video = get_object_or_404(Video, youtube_id=youtube_id)
+    _queue_summary(request, video)
+    return redirect("videos:video", youtube_id=youtube_id)
+
+
+urlpatterns = [
+    path("videos/", video_list, name="video_list"),
+    path("videos/add/", submit, name="submit"),
+    path("videos/upload/", upload_new, name="upload_new"),
+    path("videos/<str:youtube_id>/", video_detail, name="video"),
+    path("videos/<str:youtube_id>/fetch/", video_fetch, name="video_fetch"),
+    path("videos/<str:youtube_id>/summarize/", video_summarize, name="video_summarize"),
+]

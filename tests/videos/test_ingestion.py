@@ -1,0 +1,208 @@
+"""Adding videos: a paste gets one outcome per line; YouTube's recorded
+responses end in their stored states; uploads store timestamps or are refused
+with nothing stored."""
+
+from pathlib import Path
+
+import pytest
+import responses
+import youtube_transcript_api
+from django.urls import reverse
+
+from videos import ingestion
+from videos.ingest import fetch as fetch_module
+from videos.models import Transcript, Video
+
+from .factories import UserFactory, VideoFactory
+
+pytestmark = pytest.mark.django_db
+
+ASSETS = Path(youtube_transcript_api.__file__).resolve().parent / "test" / "assets"
+FILES = Path(__file__).resolve().parents[1] / "ingest" / "files"
+WATCH = "https://www.youtube.com/watch"
+PLAYER = "https://www.youtube.com/youtubei/v1/player"
+TIMEDTEXT = "https://www.youtube.com/api/timedtext"
+
+
+def asset(name):
+    return (ASSETS / name).read_bytes()
+
+
+@pytest.fixture(autouse=True)
+def fresh_clients():
+    fetch_module.reset_client_cache()
+    yield
+    fetch_module.reset_client_cache()
+
+
+def fetch_until_final(video, max_attempts=10):
+    """Run attempts as the Celery task would, collecting the backoff delays."""
+    delays = []
+    for attempt in range(1, max_attempts + 1):
+        delay = ingestion.transcript_fetch(video_id=video.pk, attempt=attempt)
+        if delay is None:
+            return delays
+        delays.append(delay)
+    raise AssertionError("the retries never ended")
+
+
+@pytest.fixture
+def youtube():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.post(PLAYER, body=asset("youtube.innertube.json.static"), content_type="application/json")
+        rsps.get(WATCH, body=asset("youtube.html.static"))
+        rsps.get(TIMEDTEXT, body=asset("transcript.xml.static"))
+        yield rsps
+
+
+MIXED = """\
+https://www.youtube.com/watch?v=UiX8K-xBUpE
+https://youtu.be/Xdhe-meS30A?t=42
+https://www.youtube.com/watch?v=UiX8K-xBUpE&t=10s
+not a url
+https://vimeo.com/123456
+https://m.youtube.com/watch?v=00AQjBDM46Q
+https://www.youtube.com/shorts/5ChkQKUzDCs
+https://www.youtube.com/embed/J0NuOlA2xDc
+E5kzAbD8D0w
+https://www.youtube.com/watch?v=kxT8-C1 vmd4
+https://youtube.com.evil.net/watch?v=wybjsKtA9hI
+https://music.youtube.com/watch?v=CZw57SIwgiE&list=RD
+https://www.youtube.com/live/p6wwj0ozifw?si=abc
+https://www.youtube.com/watch?v=short
+https://youtu.be/5C_HPTJg5ek
+https://www.youtube.com/watch?v=HyWYpM_S-2c
+HyWYpM_S-2c
+https://www.youtube.com/playlist?list=PL123
+https://www.youtube.com/watch?v=MnpuK0MK4yo
+https://www.youtube.com/watch?v=lauywdXKEXI
+"""
+
+
+def test_twenty_mixed_lines_get_one_outcome_each(django_capture_on_commit_callbacks, monkeypatch):
+    queued = []
+    monkeypatch.setattr(ingestion, "_enqueue_fetch", queued.append)
+    VideoFactory(youtube_id="lauywdXKEXI")  # already in the catalogue
+    with django_capture_on_commit_callbacks(execute=True):
+        report = ingestion.videos_submit(text=MIXED, user=UserFactory())
+    assert [o.line for o in report.outcomes] == list(range(1, 21))
+    status = {o.line: o.status for o in report.outcomes}
+    assert [line for line, s in status.items() if s == "invalid"] == [4, 5, 11, 14, 18]
+    assert [line for line, s in status.items() if s == "duplicate"] == [3, 17]
+    assert [line for line, s in status.items() if s == "exists"] == [20]
+    assert len(report.added) == 12
+    assert "line 11" in report.outcomes[10].message
+    assert Video.objects.filter(youtube_id="kxT8-C1vmd4").exists()
+    assert Video.objects.count() == 13
+    assert len(queued) == 12  # each new video is queued for its transcript, once
+
+
+def test_submitting_the_same_paste_again_adds_nothing(monkeypatch):
+    monkeypatch.setattr(ingestion, "_enqueue_fetch", lambda pk: None)
+    ingestion.videos_submit(text=MIXED)
+    again = ingestion.videos_submit(text=MIXED)
+    assert again.added == []
+    assert len(again.by_status("exists")) == 13
+    assert Video.objects.count() == 13
+
+
+def test_fetch_stores_the_transcript_with_segments_and_language(youtube, monkeypatch):
+    queued = []
+    monkeypatch.setattr(ingestion, "_queue_summary", lambda video, user=None: queued.append(video.pk))
+    video = VideoFactory(youtube_id="GJLlxj_dtq8", transcript_state=Video.TranscriptState.FETCHING)
+    assert ingestion.transcript_fetch(video_id=video.pk) is None
+    video.refresh_from_db()
+    assert video.transcript_state == "ready"
+    t = video.transcript
+    assert t.source == Transcript.Source.YOUTUBE_MANUAL and t.language_code == "en" and t.language == "English"
+    assert t.segments[0] == {"start": 0.0, "duration": 1.54, "text": "Hey, this is just a test"}
+    assert t.full_text.startswith("Hey, this is just a test this is not the original transcript")
+
+
+@pytest.mark.parametrize(
+    "asset_name, code",
+    [
+        ("youtube_transcripts_disabled.innertube.json.static", "transcripts_disabled"),
+        ("youtube_video_unavailable.innertube.json.static", "video_unavailable"),
+        ("youtube_unplayable.innertube.json.static", "video_unplayable"),
+        ("youtube_age_restricted.innertube.json.static", "age_restricted"),
+        ("youtube_po_token_required.innertube.json.static", "po_token_required"),
+        ("youtube_request_blocked.innertube.json.static", "request_blocked"),
+    ],
+)
+def test_each_recorded_error_ends_in_its_stored_state(youtube, asset_name, code, settings):
+    settings.YOUTUBE_MAX_RETRIES = 2
+    youtube.replace(responses.POST, PLAYER, body=asset(asset_name), content_type="application/json")
+    video = VideoFactory(youtube_id="GJLlxj_dtq8")
+    delays = fetch_until_final(video)
+    video.refresh_from_db()
+    assert video.transcript_state == "failed"
+    assert video.transcript_error_code == code
+    assert video.transcript_error  # a message a user understands
+    assert not Transcript.objects.filter(video=video).exists()
+    if code == "request_blocked":
+        assert video.transcript_attempts == 3 and delays == [2.0, 4.0]
+        assert "YOUTUBE_PROXY" in video.transcript_error and "pload" in video.transcript_error
+    else:
+        assert video.transcript_attempts == 1 and delays == []
+
+
+def test_a_blocked_request_that_recovers_stores_the_transcript(youtube, monkeypatch):
+    monkeypatch.setattr(ingestion, "_queue_summary", lambda video, user=None: None)
+    youtube.replace(responses.POST, PLAYER, body=asset("youtube_request_blocked.innertube.json.static"), content_type="application/json")
+    youtube.add(responses.POST, PLAYER, body=asset("youtube.innertube.json.static"), content_type="application/json")
+    video = VideoFactory(youtube_id="GJLlxj_dtq8")
+    assert fetch_until_final(video) == [2.0]
+    video.refresh_from_db()
+    assert video.transcript_state == "ready" and video.transcript_attempts == 2
+
+
+def test_fetch_never_replaces_an_existing_transcript(youtube):
+    video = VideoFactory(youtube_id="GJLlxj_dtq8")
+    Transcript.objects.create(video=video, source="upload", full_text="curated text")
+    ingestion.transcript_fetch(video_id=video.pk)
+    assert Video.objects.get(pk=video.pk).transcript.full_text == "curated text"
+    assert not youtube.calls
+
+
+def test_upload_keeps_timestamps():
+    video = VideoFactory()
+    t = ingestion.transcript_store_upload(video=video, name="good.srt", data=(FILES / "good.srt").read_bytes())
+    assert t.source == "upload" and len(t.segments) >= 2
+    assert t.segments[1]["start"] > 0
+    assert Video.objects.get(pk=video.pk).transcript_state == "ready"
+
+
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("empty.srt", b"", "empty"),
+        ("blob.srt", bytes(range(256)) * 8, ""),
+        ("big.vtt", b"WEBVTT\n\n" + b"x" * (3 * 1024 * 1024), "too large"),
+        ("subs.docx", b"hello", "not accepted"),
+        ("bad.srt", (FILES / "bad_timestamp.srt").read_bytes() if (FILES / "bad_timestamp.srt").exists() else b"1\n00:00:0x,000 --> 00:00:02,000\nhi\n", ""),
+    ],
+)
+def test_bad_uploads_are_refused_and_keep_what_was_stored(name, data, message):
+    video = VideoFactory()
+    Transcript.objects.create(video=video, source="youtube_manual", full_text="the original")
+    with pytest.raises(ingestion.SubtitleError) as exc:
+        ingestion.transcript_store_upload(video=video, name=name, data=data, replace=True)
+    assert name in str(exc.value)
+    assert message in str(exc.value)
+    assert Video.objects.get(pk=video.pk).transcript.full_text == "the original"
+
+
+def test_upload_does_not_replace_unless_asked():
+    video = VideoFactory()
+    Transcript.objects.create(video=video, source="youtube_manual", full_text="the original")
+    with pytest.raises(ingestion.TranscriptExists):
+        ingestion.transcript_store_upload(video=video, name="good.srt", data=(FILES / "good.srt").read_bytes())
+    assert Video.objects.get(pk=video.pk).transcript.full_text == "the original"
+
+
+def test_latin1_upload_is_decoded():
+    video = VideoFactory()
+    data = "1\n00:00:01,000 --> 00:00:02,000\nCafé crème à la carte\n".encode("latin-1")
+    t = ingestion.transcript_store_upload(video=video, name="latin.srt", data=data)
+    assert "Café crème" in t.full_text

@@ -1,0 +1,204 @@
+"""Services that bring videos and transcripts in: pasted URLs, YouTube captions
+and uploaded subtitle files. Each is keyword-only and transactional; nothing
+already stored is lost when an input turns out to be bad."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+
+from django.conf import settings
+from django.db import transaction
+
+from .ingest.fetch import FetchError, FetchSettings, fetch_transcript
+from .ingest.subtitles import SubtitleError, parse_subtitle_file
+from .ingest.urls import canonical_url, parse_lines
+from .models import Transcript, Video
+
+log = logging.getLogger(__name__)
+
+
+class TranscriptExists(Exception):
+    """The video has a transcript already; replacing it must be asked for."""
+
+
+@dataclass
+class SubmitOutcome:
+    """One line of a paste, and what became of it."""
+
+    line: int
+    input: str
+    status: str  # "added" | "exists" | "duplicate" | "invalid"
+    message: str
+    video: Video | None = None
+
+
+@dataclass
+class SubmitReport:
+    outcomes: list[SubmitOutcome] = field(default_factory=list)
+
+    def by_status(self, status: str) -> list[SubmitOutcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def added(self) -> list[SubmitOutcome]:
+        return self.by_status("added")
+
+
+def fetch_settings() -> FetchSettings:
+    return FetchSettings(
+        languages=tuple(settings.YOUTUBE_LANGUAGES),
+        timeout=settings.YOUTUBE_TIMEOUT,
+        proxy_http=settings.YOUTUBE_PROXY_HTTP or None,
+        proxy_https=settings.YOUTUBE_PROXY_HTTPS or None,
+        max_retries=settings.YOUTUBE_MAX_RETRIES,
+    )
+
+
+def _enqueue_fetch(video_id: int) -> None:
+    from .tasks import fetch_transcript_task
+
+    fetch_transcript_task.delay(video_id)
+
+
+@transaction.atomic
+def videos_submit(*, text: str, user=None) -> SubmitReport:
+    """Add every new video of a paste (one URL or id per line) and queue its
+    transcript, then its summary. Duplicates in the paste or in the catalogue
+    are reported, never added twice; every line gets one outcome."""
+    parsed = parse_lines(text)
+    outcomes: list[SubmitOutcome] = []
+    for err in parsed.errors:
+        outcomes.append(SubmitOutcome(err.line, err.input, "invalid", err.message))
+    inputs = {p.line: p.input for p in parsed.ok}
+    for dup in parsed.duplicates:
+        outcomes.append(
+            SubmitOutcome(
+                dup.line, inputs.get(dup.line, dup.video_id), "duplicate",
+                f"line {dup.line}: {dup.video_id} repeats line {dup.first_line}; added once",
+            )
+        )
+    duplicate_lines = {d.line for d in parsed.duplicates}
+    wanted = [p for p in parsed.ok if p.line not in duplicate_lines]
+    existing = {v.youtube_id: v for v in Video.objects.filter(youtube_id__in=[p.video_id for p in wanted])}
+    for p in wanted:
+        if p.video_id in existing:
+            video = existing[p.video_id]
+            outcomes.append(
+                SubmitOutcome(p.line, p.input, "exists", f"line {p.line}: {p.video_id} is already in the catalogue", video)
+            )
+            continue
+        video = Video.objects.create(
+            youtube_id=p.video_id, url=canonical_url(p.video_id), added_by=user, transcript_state=Video.TranscriptState.FETCHING
+        )
+        existing[p.video_id] = video
+        outcomes.append(SubmitOutcome(p.line, p.input, "added", f"line {p.line}: {p.video_id} added", video))
+        transaction.on_commit(lambda pk=video.pk: _enqueue_fetch(pk))
+    outcomes.sort(key=lambda o: o.line)
+    return SubmitReport(outcomes)
+
+
+def _queue_summary(video: Video, user=None) -> None:
+    from .services import summary_submit
+
+    try:
+        summary_submit(video=video, user=user)
+    except Exception:  # a transcript is still worth keeping when queuing fails
+        log.exception("could not queue a summary for video %s", video.youtube_id)
+
+
+def transcript_fetch(*, video_id: int, attempt: int = 1, queue_summary: bool = True) -> float | None:
+    """Make one attempt at fetching a video's YouTube captions; store them, or why not.
+
+    Returns the seconds to wait before the next attempt when the failure is
+    worth retrying (a blocked request, a network error) and attempts remain,
+    else None. The caller (the Celery task) schedules the retry, so no worker
+    sleeps through a backoff. A final failure is recorded on the video with a
+    message a user understands. An existing transcript is never replaced."""
+    video = Video.objects.get(pk=video_id)
+    if Transcript.objects.filter(video=video).exists():
+        if video.transcript_state != Video.TranscriptState.READY:
+            Video.objects.filter(pk=video.pk).update(transcript_state=Video.TranscriptState.READY)
+        return None
+    config = fetch_settings()
+    try:
+        # One attempt here; the retry bound and backoff are applied across tasks.
+        fetched = fetch_transcript(video.youtube_id, replace(config, max_retries=0))
+    except FetchError as exc:
+        message = exc.message + (f" {exc.hint}" if exc.hint else "")
+        if exc.retryable and attempt <= config.max_retries:
+            delay = config.backoff_delay(attempt)
+            Video.objects.filter(pk=video.pk).update(
+                transcript_state=Video.TranscriptState.FETCHING,
+                transcript_error_code=exc.code,
+                transcript_error=f"Attempt {attempt} failed, retrying in {delay:.0f} s: {message}",
+                transcript_attempts=attempt,
+            )
+            return delay
+        Video.objects.filter(pk=video.pk).update(
+            transcript_state=Video.TranscriptState.FAILED,
+            transcript_error_code=exc.code,
+            transcript_error=message,
+            transcript_attempts=attempt,
+        )
+        return None
+    with transaction.atomic():
+        video = Video.objects.select_for_update().get(pk=video.pk)
+        if not Transcript.objects.filter(video=video).exists():
+            Transcript.objects.create(
+                video=video,
+                source=fetched.source,
+                language_code=fetched.language_code,
+                language=fetched.language,
+                segments=[s.to_dict() for s in fetched.segments],
+                full_text=fetched.full_text,
+            )
+        video.transcript_state = Video.TranscriptState.READY
+        video.transcript_error_code = ""
+        video.transcript_error = fetched.note
+        video.transcript_attempts = attempt
+        video.save(update_fields=["transcript_state", "transcript_error_code", "transcript_error", "transcript_attempts"])
+        if queue_summary:
+            transaction.on_commit(lambda: _queue_summary(video, video.added_by))
+    return None
+
+
+@transaction.atomic
+def transcript_store_upload(*, video: Video, name: str, data: bytes, replace: bool = False, user=None) -> Transcript:
+    """Store an uploaded subtitle file as the video's transcript, timestamps kept.
+
+    Raises SubtitleError (a clear message, nothing stored) for a bad file, and
+    TranscriptExists when the video has a transcript and `replace` is off."""
+    parsed = parse_subtitle_file(name, data, max_bytes=settings.SUBTITLE_MAX_BYTES)
+    video = Video.objects.select_for_update().get(pk=video.pk)
+    existing = Transcript.objects.filter(video=video).first()
+    if existing is not None and not replace:
+        raise TranscriptExists(
+            f"{video.youtube_id} already has a transcript ({existing.get_source_display()}); tick 'replace' to use the file instead"
+        )
+    if existing is not None:
+        existing.delete()
+    transcript = Transcript.objects.create(
+        video=video,
+        source=Transcript.Source.UPLOAD,
+        language_code="",
+        language="",
+        segments=[s.to_dict() for s in parsed.segments],
+        full_text=parsed.full_text,
+        original_filename=name[-255:],
+    )
+    video.transcript_state = Video.TranscriptState.READY
+    video.transcript_error_code = ""
+    video.transcript_error = ""
+    video.save(update_fields=["transcript_state", "transcript_error_code", "transcript_error"])
+    return transcript
+
+
+__all__ = [
+    "SubmitReport",
+    "SubtitleError",
+    "TranscriptExists",
+    "transcript_fetch",
+    "transcript_store_upload",
+    "videos_submit",
+]
