@@ -8,10 +8,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.html import format_html
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import curation, services
 from .models import (
     FewShotExample,
     PromptTemplate,
@@ -72,12 +75,28 @@ class PromptTemplateAdmin(SimpleHistoryAdmin):
     list_display = ("name", "version", "is_default", "sections_count", "bullets_per_section", "example_count", "created_at")
     list_filter = ("name", "is_default")
     search_fields = ("name", "instruction", "notes")
-    readonly_fields = ("previous", "created_by", "created_at")
+    readonly_fields = ("previous", "created_by", "created_at", "diff_with_previous", "token_budget")
     actions = ["make_default"]
 
     @admin.display(description="examples")
     def example_count(self, obj):
         return obj.examples.filter(is_active=True).count()
+
+    @admin.display(description="Changes from the previous version")
+    def diff_with_previous(self, obj):
+        lines = curation.template_diff(obj) if obj.pk else []
+        if not lines:
+            return "This is the first version."
+        return format_html(
+            '<pre class="template-diff">{}</pre>',
+            format_html_join("\n", '<span class="diff-{}">{}</span>', ((kind, line) for kind, line in lines)),
+        )
+
+    @admin.display(description="Prompt budget")
+    def token_budget(self, obj):
+        if not obj.pk:
+            return "-"
+        return _budget_html(obj)
 
     def save_model(self, request, obj, form, change):
         original_pk = obj.pk
@@ -87,9 +106,39 @@ class PromptTemplateAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Make the selected version the default for its name")
     def make_default(self, request, queryset):
+        names = [t.name for t in queryset]
+        if len(names) != len(set(names)):
+            self.message_user(request, "Choose one version per template name.", messages.ERROR)
+            return
         for template in queryset:
+            try:
+                curation.template_check_fits(template)
+            except curation.TemplateDoesNotFit as exc:
+                self.message_user(request, f"Not made the default: {exc}", messages.ERROR)
+                continue
             services.template_make_default(template=template)
-        self.message_user(request, f"{queryset.count()} default(s) set.")
+            self.message_user(request, f"{template} is now the default for new summaries.", messages.SUCCESS)
+
+
+def _budget_html(template, examples=None):
+    try:
+        budget = curation.template_budget(template, examples=examples)
+    except Exception as exc:  # a model that cannot be read here must not break the admin page
+        return f"Token figures unavailable: {exc}"
+    room = budget.transcript_room
+    warn = room < 1500
+    return format_html(
+        '<div class="token-budget{}">Context {} tokens · instruction {} · examples {} · fixed prompt {} · '
+        "kept for the answer {} · <strong>left for the transcript: {}</strong>{}</div>",
+        " warn" if warn else "",
+        budget.context_tokens,
+        budget.instruction_tokens,
+        " + ".join(str(n) for n in budget.example_tokens) or "none",
+        budget.fixed_tokens,
+        budget.output_budget,
+        room,
+        " — too little: transcripts will be cut hard; use fewer or shorter examples" if warn else "",
+    )
 
 
 class FewShotExampleForm(forms.ModelForm):
@@ -139,12 +188,111 @@ class FewShotExampleForm(forms.ModelForm):
 @admin.register(FewShotExample)
 class FewShotExampleAdmin(SimpleHistoryAdmin):
     form = FewShotExampleForm
-    list_display = ("name", "template", "position", "is_active", "source_video", "updated_at")
-    list_editable = ("position", "is_active")
+    list_display = ("name", "template", "position", "is_active", "token_count", "source_video", "updated_at")
+    # Activation goes through the actions, which validate the answer first.
+    list_editable = ("position",)
     list_filter = ("is_active", "template")
     search_fields = ("name", "transcript", "answer", "source_video__youtube_id")
     raw_id_fields = ("source_video",)
-    readonly_fields = ("revision", "created_at", "updated_at")
+    readonly_fields = ("revision", "created_at", "updated_at", "token_figures", "preview_link")
+    actions = ["activate", "deactivate"]
+
+    class Media:
+        js = ("videos/admin_answer.js",)
+        css = {"all": ("videos/admin.css",)}
+
+    def get_urls(self):
+        return [
+            path("validate/", self.admin_site.admin_view(self.validate_view), name="videos_fewshotexample_validate"),
+            path("<int:pk>/preview/", self.admin_site.admin_view(self.preview_view), name="videos_fewshotexample_preview"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="tokens")
+    def token_count(self, obj):
+        try:
+            from django.conf import settings
+
+            from inference.tokens import count_tokens
+
+            model = settings.SUMMARIZER_MODEL or None
+            return count_tokens(obj.template.instruction + obj.transcript, model) + count_tokens(obj.answer, model)
+        except Exception:
+            return "?"
+
+    @admin.display(description="Token figures")
+    def token_figures(self, obj):
+        if not obj.pk:
+            return "-"
+        active = list(obj.template.examples.filter(is_active=True).order_by("position", "id"))
+        with_this = active if obj in active else sorted(active + [obj], key=lambda e: (e.position, e.pk))
+        return format_html(
+            "<p>With the template's active examples{}:</p>{}",
+            "" if obj in active else " plus this one",
+            _budget_html(obj.template, with_this),
+        )
+
+    @admin.display(description="Prompt preview")
+    def preview_link(self, obj):
+        if not obj.pk:
+            return "-"
+        return format_html('<a href="{}">Preview the exact prompt a video gets</a>', reverse("admin:videos_fewshotexample_preview", args=[obj.pk]))
+
+    def validate_view(self, request):
+        """Live validation for the answer editor: the same validator the generator uses."""
+        template = PromptTemplate.objects.filter(pk=request.POST.get("template") or 0).first()
+        if template is None:
+            return JsonResponse({"ok": False, "errors": ["Choose a template first."]})
+        try:
+            services.example_validate_answer(template=template, answer=request.POST.get("answer", ""))
+        except ValidationError as exc:
+            return JsonResponse({"ok": False, "errors": exc.messages})
+        return JsonResponse({"ok": True, "errors": []})
+
+    def preview_view(self, request, pk):
+        example = get_object_or_404(FewShotExample.objects.select_related("template"), pk=pk)
+        template = example.template
+        video = Video.objects.filter(youtube_id=request.GET.get("video", "")).select_related("transcript").first()
+        videos = Video.objects.filter(transcript__isnull=False).order_by("slug", "youtube_id")
+        context = {**self.admin_site.each_context(request), "title": f"Prompt preview: {template}", "example": example,
+                   "template": template, "videos": videos, "video": video, "opts": self.model._meta}
+        if video is not None:
+            from django.conf import settings
+
+            from inference import GenerationConfig
+            from inference.prompt import build_prompt
+            from inference.tokens import context_tokens, load_tokenizer
+
+            model = settings.SUMMARIZER_MODEL or None
+            cfg = GenerationConfig()
+            try:
+                prompt = build_prompt(
+                    load_tokenizer(model), curation.template_spec(template), video.transcript.full_text,
+                    context_tokens=context_tokens(model), output_budget=cfg.max_new_tokens,
+                )
+                context.update(prompt=prompt)
+            except Exception as exc:
+                context.update(prompt_error=str(exc))
+        return render(request, "admin/videos/prompt_preview.html", context)
+
+    @admin.action(description="Activate the selected examples (their answers are validated first)")
+    def activate(self, request, queryset):
+        done = 0
+        for example in queryset.select_related("template"):
+            try:
+                services.example_validate_answer(template=example.template, answer=example.answer)
+            except ValidationError as exc:
+                self.message_user(request, f"{example.name} not activated: {'; '.join(exc.messages)}", messages.ERROR)
+                continue
+            FewShotExample.objects.filter(pk=example.pk).update(is_active=True)
+            done += 1
+        if done:
+            self.message_user(request, f"{done} example(s) activated.", messages.SUCCESS)
+
+    @admin.action(description="Deactivate the selected examples")
+    def deactivate(self, request, queryset):
+        n = queryset.update(is_active=False)
+        self.message_user(request, f"{n} example(s) deactivated.", messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):
         with transaction.atomic():
@@ -199,6 +347,57 @@ class SummaryAdmin(admin.ModelAdmin):
     )
     filter_horizontal = ("examples",)
     inlines = [SummaryGeneralTopicInline, SummaryTopicInline]
+    actions = ["promote_to_example", "regenerate", "make_current"]
+
+    @admin.action(description="Promote to a few-shot example (inactive until a curator turns it on)")
+    def promote_to_example(self, request, queryset):
+        for summary in queryset.select_related("video", "template"):
+            try:
+                example = curation.example_promote(summary=summary)
+            except Exception as exc:
+                self.message_user(request, f"Summary #{summary.pk} not promoted: {exc}", messages.ERROR)
+            else:
+                url = reverse("admin:videos_fewshotexample_change", args=[example.pk])
+                self.message_user(
+                    request, format_html('Summary #{} is now the inactive example <a href="{}">{}</a>.', summary.pk, url, example.name),
+                    messages.SUCCESS,
+                )
+
+    @admin.action(description="Make the selected summaries current for their videos")
+    def make_current(self, request, queryset):
+        for summary in queryset:
+            try:
+                services.summary_make_current(summary=summary)
+            except services.IllegalTransition as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+
+    @admin.action(description="Regenerate the selected summaries' videos with another template or model")
+    def regenerate(self, request, queryset):
+        templates = PromptTemplate.objects.order_by("name", "-version")
+        if request.POST.get("confirm"):
+            template = PromptTemplate.objects.filter(pk=request.POST.get("template") or 0).first()
+            if template is None:
+                self.message_user(request, "Choose a template version.", messages.ERROR)
+                return None
+            model_id = request.POST.get("model_id", "").strip() or None
+            queued = 0
+            for video in Video.objects.filter(summaries__in=queryset).distinct():
+                try:
+                    services.summary_submit(video=video, template=template, model_id=model_id, user=request.user)
+                    queued += 1
+                except Exception as exc:
+                    self.message_user(request, f"{video}: {exc}", messages.ERROR)
+            self.message_user(
+                request, f"{queued} summaries queued with {template}; current summaries stay until a curator chooses.",
+                messages.SUCCESS,
+            )
+            return None
+        return render(
+            request,
+            "admin/videos/regenerate.html",
+            {**self.admin_site.each_context(request), "title": "Regenerate summaries", "summaries": queryset,
+             "templates": templates, "opts": self.model._meta, "action": "regenerate"},
+        )
 
     @admin.display(description="model")
     def model_short(self, obj):

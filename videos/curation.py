@@ -1,0 +1,266 @@
+"""Curators' tools: promote a summary to a few-shot example, compare two
+summaries of one video, measure how grounded a summary is in its transcript,
+and show what changed between template versions."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from .models import FewShotExample, PromptTemplate, Summary, normalize_topic
+
+# Words too common to say anything about grounding.
+STOPWORDS = frozenset(
+    """a an and are as at be been but by can do does for from has have how in into is it its of on or that the
+    their them then there these this those through to up use used uses using was we were what when where which
+    while who why will with within without you your about also between both each more most other over such than
+    very via its it's they our out all any some one two three four five six video section introduction discussion
+    explanation overview""".split()
+)
+WORD_RE = re.compile(r"[a-z0-9][a-z0-9+#.-]*[a-z0-9+#]|[a-z0-9]")
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in WORD_RE.findall(normalize_topic(text)) if len(w) > 2 and w not in STOPWORDS]
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """How much of a summary can be found in its video's transcript."""
+
+    topics_found: int
+    topics_total: int
+    words_found: int
+    words_total: int
+
+    @property
+    def topic_share(self) -> float:
+        return self.topics_found / self.topics_total if self.topics_total else 0.0
+
+    @property
+    def word_share(self) -> float:
+        return self.words_found / self.words_total if self.words_total else 0.0
+
+    @property
+    def score(self) -> float:
+        """The mean of the two shares, 0.0-1.0."""
+        return round((self.topic_share + self.word_share) / 2, 3)
+
+
+def _topic_in(topic: str, transcript_words: set[str], transcript_folded: str) -> bool:
+    folded = normalize_topic(topic)
+    if folded and folded in transcript_folded:
+        return True
+    words = content_words(topic)
+    return bool(words) and all(w in transcript_words for w in words)
+
+
+def grounding(data: dict, transcript_text: str) -> Grounding:
+    """Share of topics and of bullet content words that appear in the transcript.
+
+    A summary that copied its few-shot examples instead of the video names
+    topics and words the transcript never says, and scores low."""
+    folded = normalize_topic(transcript_text)
+    transcript_words = set(WORD_RE.findall(folded))
+    topics = list(data.get("topics", []))
+    for section in data.get("sections", []):
+        topics.extend(section.get("topics", []))
+    bullet_words = [w for s in data.get("sections", []) for b in s.get("content", []) for w in content_words(b)]
+    return Grounding(
+        topics_found=sum(_topic_in(t, transcript_words, folded) for t in topics),
+        topics_total=len(topics),
+        words_found=sum(w in transcript_words for w in bullet_words),
+        words_total=len(bullet_words),
+    )
+
+
+def summary_grounding(summary: Summary) -> Grounding | None:
+    transcript = getattr(summary.video, "transcript", None)
+    if not summary.data or transcript is None:
+        return None
+    return grounding(summary.data, transcript.full_text)
+
+
+# --- side by side --------------------------------------------------------------
+
+
+def word_diff(a: str, b: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
+    """Both texts as (chunk, differs) pieces, for highlighting what differs.
+    The pieces are plain text: templates escape them like any model output."""
+    wa, wb = a.split(), b.split()
+    left: list[tuple[str, bool]] = []
+    right: list[tuple[str, bool]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=wa, b=wb, autojunk=False).get_opcodes():
+        if i2 > i1:
+            left.append((" ".join(wa[i1:i2]), tag != "equal"))
+        if j2 > j1:
+            right.append((" ".join(wb[j1:j2]), tag != "equal"))
+    return left, right
+
+
+def _pad(items: list, n: int, fill):
+    return list(items) + [fill] * (n - len(items))
+
+
+def compare_rows(a: dict, b: dict) -> dict:
+    """Section-by-section rows of two summaries with word-level differences."""
+    intro = word_diff(a.get("introduction", ""), b.get("introduction", ""))
+    sa, sb = a.get("sections", []), b.get("sections", [])
+    n = max(len(sa), len(sb))
+    empty = {"title": "", "content": [], "topics": []}
+    sections = []
+    for x, y in zip(_pad(sa, n, empty), _pad(sb, n, empty)):
+        m = max(len(x["content"]), len(y["content"]))
+        bullets = [word_diff(p, q) for p, q in zip(_pad(x["content"], m, ""), _pad(y["content"], m, ""))]
+        tx, ty = set(map(normalize_topic, x["topics"])), set(map(normalize_topic, y["topics"]))
+        sections.append(
+            {
+                "title": word_diff(x["title"], y["title"]),
+                "bullets": bullets,
+                "topics": (
+                    [(t, normalize_topic(t) not in ty) for t in x["topics"]],
+                    [(t, normalize_topic(t) not in tx) for t in y["topics"]],
+                ),
+            }
+        )
+    ga, gb = set(map(normalize_topic, a.get("topics", []))), set(map(normalize_topic, b.get("topics", [])))
+    general_a = {g["topic"]: g["complexity"] for g in a.get("General Topics", [])}
+    general_b = {g["topic"]: g["complexity"] for g in b.get("General Topics", [])}
+    return {
+        "introduction": intro,
+        "sections": sections,
+        "topics": (
+            [(t, normalize_topic(t) not in gb) for t in a.get("topics", [])],
+            [(t, normalize_topic(t) not in ga) for t in b.get("topics", [])],
+        ),
+        "general": (
+            [(f, c, general_b.get(f) != c) for f, c in general_a.items()],
+            [(f, c, general_a.get(f) != c) for f, c in general_b.items()],
+        ),
+    }
+
+
+# --- template versions -----------------------------------------------------------
+
+
+def template_diff(template: PromptTemplate) -> list[tuple[str, str]]:
+    """(kind, line) pairs of a unified diff against the previous version; kind is
+    'add', 'del', 'hunk' or 'same'."""
+    previous = template.previous
+    if previous is None:
+        previous = PromptTemplate.objects.filter(name=template.name, version__lt=template.version).order_by("-version").first()
+    if previous is None:
+        return []
+
+    def lines(t: PromptTemplate) -> list[str]:
+        shape = (
+            f"shape: {t.sections_count} sections x {t.bullets_per_section} bullets x {t.topics_per_section} topics; "
+            f"{t.topics_count} topics; {t.general_topics_count} general topics"
+        )
+        return [
+            *t.instruction.splitlines(),
+            "",
+            shape,
+            "general topics: " + json.dumps(t.general_topics),
+            "complexity scale: " + json.dumps(t.complexity_scale),
+        ]
+
+    out = []
+    for line in difflib.unified_diff(lines(previous), lines(template), f"v{previous.version}", f"v{template.version}", lineterm="", n=2):
+        if line.startswith(("---", "+++")):
+            out.append(("hunk", line))
+        elif line.startswith("@@"):
+            out.append(("hunk", line))
+        elif line.startswith("+"):
+            out.append(("add", line))
+        elif line.startswith("-"):
+            out.append(("del", line))
+        else:
+            out.append(("same", line))
+    return out
+
+
+# --- promote ---------------------------------------------------------------------
+
+
+def _cut_to_tokens(text: str, max_tokens: int, model_id: str | None) -> str:
+    from inference.tokens import load_tokenizer
+
+    tokenizer = load_tokenizer(model_id or None)
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    if len(ids) <= max_tokens:
+        return text
+    return tokenizer.decode(ids[:max_tokens], skip_special_tokens=True).strip()
+
+
+@transaction.atomic
+def example_promote(*, summary: Summary, max_transcript_tokens: int = 1500, model_id: str | None = None) -> FewShotExample:
+    """Make a done summary a few-shot example of its template: the transcript
+    cut to `max_transcript_tokens` tokens plus the summary as the answer.
+    It starts inactive, until a curator turns it on. Tokens are counted with
+    the configured model's tokenizer: the one the example will be shown to."""
+    from django.conf import settings
+
+    if summary.status != Summary.Status.DONE or not summary.data:
+        raise ValueError(f"summary #{summary.pk} is {summary.status}; only a done summary can become an example")
+    transcript = getattr(summary.video, "transcript", None)
+    if transcript is None:
+        raise ValueError(f"{summary.video} has no transcript to use as the example's input")
+    base = (summary.video.slug or summary.video.youtube_id).lower()
+    name = f"{base}-s{summary.pk}"
+    if FewShotExample.objects.filter(template=summary.template, name=name).exists():
+        raise ValueError(f"summary #{summary.pk} is already the example {name!r}")
+    last = FewShotExample.objects.filter(template=summary.template).order_by("-position").values_list("position", flat=True).first()
+    return FewShotExample.objects.create(
+        template=summary.template,
+        name=name,
+        source_video=summary.video,
+        transcript=_cut_to_tokens(transcript.full_text, max_transcript_tokens, model_id or settings.SUMMARIZER_MODEL),
+        answer=json.dumps(summary.data, indent=2, ensure_ascii=False),
+        position=(last or 0) + 1,
+        is_active=False,
+    )
+
+
+# --- token budget ----------------------------------------------------------------
+
+
+def template_spec(template: PromptTemplate, examples=None):
+    """The inference PromptSpec for a template and its active examples (in order)."""
+    from inference import Example, PromptSpec
+
+    if examples is None:
+        examples = template.examples.filter(is_active=True).order_by("position", "id")
+    return PromptSpec(
+        instruction=template.instruction,
+        shape=template.shape(),
+        examples=tuple(Example(transcript=e.transcript, answer=e.answer) for e in examples),
+    )
+
+
+def template_budget(template: PromptTemplate, *, examples=None, model_id: str | None = None):
+    """Token figures of a template's prompt with the configured model's tokenizer."""
+    from django.conf import settings
+
+    from inference.tokens import prompt_budget
+
+    return prompt_budget(template_spec(template, examples), model_id or settings.SUMMARIZER_MODEL or None)
+
+
+class TemplateDoesNotFit(ValueError):
+    pass
+
+
+def template_check_fits(template: PromptTemplate, *, model_id: str | None = None) -> None:
+    """Refuse a template whose examples leave no room for a transcript."""
+    budget = template_budget(template, model_id=model_id)
+    if budget.transcript_room < 1:
+        raise TemplateDoesNotFit(
+            f"{template}: the instruction and active examples take {budget.fixed_tokens} tokens and "
+            f"{budget.output_budget} are kept for the answer, in a {budget.context_tokens}-token context: "
+            f"over by {1 - budget.transcript_room} tokens, with no room for a transcript"
+        )
