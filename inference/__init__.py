@@ -22,30 +22,33 @@ ModelNotFoundError, GenerationCancelled, OutputInvalidError (carries `.raw`).
 Importing this package sets HF_HUB_OFFLINE=1 unless already set: nothing is downloaded.
 """
 
-from .model import (  # noqa: I001 - model first: it sets HF_HUB_OFFLINE before transformers
-    ModelNotFoundError,
-    default_model_path,
-    load_model,
-)
-from .engine import Engine, OutputInvalidError, SummaryResult, get_engine
-from .generate import GenerationCancelled, GenerationConfig, GenerationError
-from .prompt import (
-    BuiltPrompt,
-    EmptyTranscriptError,
-    Example,
-    ExampleInvalidError,
-    PromptError,
-    PromptSpec,
-    PromptTooLongError,
-)
-from .schema import (
-    ScaleBand,
-    SummaryData,
-    SummaryValidationError,
-    TemplateShape,
-    json_schema,
-    validate_summary,
-)
+# Names are imported lazily (PEP 562): `inference.schema` and `inference.tokens`
+# are used by the web process to validate answers and count tokens, and must not
+# pull in torch, transformers and xgrammar just for that.
+_EXPORTS = {
+    "ModelNotFoundError": "model", "default_model_path": "model", "load_model": "model",
+    "Engine": "engine", "OutputInvalidError": "engine", "SummaryResult": "engine", "get_engine": "engine",
+    "GenerationCancelled": "generate", "GenerationConfig": "generate", "GenerationError": "generate",
+    "BuiltPrompt": "prompt", "EmptyTranscriptError": "prompt", "Example": "prompt", "ExampleInvalidError": "prompt",
+    "PromptError": "prompt", "PromptSpec": "prompt", "PromptTooLongError": "prompt",
+    "ScaleBand": "schema", "SummaryData": "schema", "SummaryValidationError": "schema", "TemplateShape": "schema",
+    "json_schema": "schema", "validate_summary": "schema",
+}
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'inference' has no attribute {name!r}")
+    import importlib
+
+    if module != "schema":
+        # Before transformers is imported anywhere: nothing is ever downloaded.
+        importlib.import_module(".model", __name__)
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BuiltPrompt", "EmptyTranscriptError", "Engine", "Example", "ExampleInvalidError",
