@@ -1,6 +1,6 @@
 """Start the whole site on one machine, or the test suite, with its services.
 
-    python -m summarizer_site.launcher run     # Redis, daphne, one Celery worker
+    python -m summarizer_site.launcher run     # Redis, daphne, the Celery workers
     python -m summarizer_site.launcher test [pytest args]
 
 `bin/run` and `bin/test` call this after setting up the virtualenv. When
@@ -195,10 +195,26 @@ def run(args) -> int:
                     env=env, cwd=BASE_DIR, start_new_session=True,
                 ))
             )
+            # prefork with one child, not --pool solo: the main process outlives a
+            # child killed mid-generation (OOM, SIGKILL, hard time limit) and
+            # requeues its job at once (reject_on_worker_lost), and only prefork
+            # enforces the soft/hard time limits. The child keeps its model
+            # loaded from job to job (no --max-tasks-per-child).
             children.append(
                 ("worker", subprocess.Popen(
-                    [PYTHON, "-m", "celery", "-A", "summarizer_site", "worker", "-Q", "gpu,default", "--concurrency", "1",
+                    [PYTHON, "-m", "celery", "-A", "summarizer_site", "worker", "-Q", "gpu",
+                     "--pool", "prefork", "--concurrency", "1",
                      "--hostname", f"gpu@{socket.gethostname()}", "--loglevel", "INFO"],
+                    env=env, cwd=BASE_DIR, start_new_session=True,
+                ))
+            )
+            # Transcript fetching and other light tasks: a small thread pool of
+            # their own, so they never wait behind a running generation.
+            children.append(
+                ("io-worker", subprocess.Popen(
+                    [PYTHON, "-m", "celery", "-A", "summarizer_site", "worker", "-Q", "default",
+                     "--pool", "threads", "--concurrency", "4",
+                     "--hostname", f"io@{socket.gethostname()}", "--loglevel", "INFO"],
                     env=env, cwd=BASE_DIR, start_new_session=True,
                 ))
             )
@@ -242,7 +258,7 @@ def test(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m summarizer_site.launcher")
     sub = parser.add_subparsers(dest="command", required=True)
-    p_run = sub.add_parser("run", help="run the site: Redis, daphne and one Celery worker")
+    p_run = sub.add_parser("run", help="run the site: Redis, daphne and the Celery workers")
     p_run.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     p_run.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     sub.add_parser("test", help="run the test suite with its services; further arguments go to pytest")

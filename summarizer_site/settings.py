@@ -174,7 +174,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py's default 5 s socket timeout equals the layer's own
+                # blocking wait, so an idle websocket would die after ~5 s.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}],
                 # A slow browser must never make the worker wait: a full
                 # per-channel buffer drops the oldest live event, and every
                 # consumer starts from the stored snapshot anyway.
@@ -192,6 +194,8 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None  # results live in the database, on the Summary row
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Generation goes to the GPU workers; transcript fetching and other light
+# tasks to "default", so they never wait behind a running generation.
 CELERY_TASK_ROUTES = {"videos.tasks.generate_summary": {"queue": "gpu"}}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -219,6 +223,8 @@ SUMMARY_MAX_ATTEMPTS = env.int("SUMMARY_MAX_ATTEMPTS", default=3)
 SUMMARIZER_MODEL = env.str("SUMMARIZER_MODEL", default="")
 SUMMARIZER_DEVICE = env.str("SUMMARIZER_DEVICE", default="auto")
 SUMMARIZER_DTYPE = env.str("SUMMARIZER_DTYPE", default="auto")
+# Tokens kept free for the answer (the longest curated answer is ~700 tokens).
+SUMMARIZER_MAX_NEW_TOKENS = env.int("SUMMARIZER_MAX_NEW_TOKENS", default=1024)
 
 # --- YouTube ---------------------------------------------------------------
 YOUTUBE_LANGUAGES = env.list("YOUTUBE_LANGUAGES", default=["en"])

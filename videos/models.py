@@ -8,6 +8,7 @@ import unicodedata
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -278,6 +279,10 @@ class Summary(models.Model):
     cancel_requested = models.BooleanField(default=False)
     is_current = models.BooleanField(default=False, help_text="The summary the catalogue shows for its video.")
     task_id = models.CharField(max_length=64, blank=True)
+    # Who runs it now: the Celery node and the pid of the process generating,
+    # so a redelivered or swept job can tell a dead owner from a live one.
+    worker_hostname = models.CharField(max_length=200, blank=True)
+    worker_pid = models.PositiveIntegerField(null=True, blank=True)
     # The latest progress event, so a browser that (re)connects gets a snapshot.
     progress = models.JSONField(default=dict, blank=True)
 
@@ -287,6 +292,9 @@ class Summary(models.Model):
     sections = models.JSONField(default=list, blank=True)
     topics = models.ManyToManyField(Topic, through="SummaryTopic", blank=True, related_name="summaries")
     search_text = models.TextField(blank=True, help_text="Folded text of title, introduction, sections and topics.")
+    # PostgreSQL full-text search (weighted; GIN-indexed by migration 0003 on PostgreSQL only).
+    # Harmless and unused on SQLite, which searches search_text.
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
     output_tokens = models.PositiveIntegerField(null=True, blank=True)

@@ -1,3 +1,10 @@
+"""Websocket routes; summarizer_site/asgi.py wraps them in the origin check and the session auth."""
+
 from django.urls import path
 
-websocket_urlpatterns: list = []
+from . import consumers
+
+websocket_urlpatterns: list = [
+    path("ws/summaries/<int:summary_id>/", consumers.SummaryProgressConsumer.as_asgi(), name="ws_summary_progress"),
+    path("ws/queue/", consumers.QueueConsumer.as_asgi(), name="ws_queue"),
+]

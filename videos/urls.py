@@ -1,5 +1,5 @@
-from .views import catalogue, progress, submit
+from .views import catalogue, curation, progress, submit
 
 app_name = "videos"
 
-urlpatterns = [*catalogue.urlpatterns, *submit.urlpatterns, *progress.urlpatterns]
+urlpatterns = [*catalogue.urlpatterns, *submit.urlpatterns, *progress.urlpatterns, *curation.urlpatterns]

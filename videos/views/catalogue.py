@@ -1,14 +1,380 @@
+"""The catalogue: browse, filter and search the summaries, and read one.
+
+Everything a model or a transcript wrote reaches the page through the
+template's autoescaping; nothing here marks text safe. The downloads are
+attachments: JSON as the summary was stored, Markdown as plain text.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import quote
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.http import content_disposition_header, urlencode
+from django.views.decorators.http import require_GET
 
-from ..models import Summary
+from inference.schema import ScaleBand, TemplateShape
+
+from ..models import PromptTemplate, Summary, Transcript
+from ..selectors import (
+    FieldDistribution,
+    catalogue_shape,
+    complexity_percent,
+    summary_catalogue,
+    summary_catalogue_page,
+    summary_complexity_distribution_cached,
+    summary_detail,
+    summary_others,
+)
+
+PAGE_SIZE = 24
+VIEW_PERMISSION = "videos.view_summary"
 
 
+# --- cards ---------------------------------------------------------------------
+
+
+@dataclass
+class GeneralTopicView:
+    field: str
+    complexity: Decimal
+    label: str
+    percent: float
+
+
+@dataclass
+class Card:
+    summary: Summary
+    first_line: str
+    general: list[GeneralTopicView]
+    topics: list[str]
+    # Reversed once per page rather than once per link in the template.
+    url: str = ""
+    topic_links: list[tuple[str, str]] = field(default_factory=list)
+
+
+def first_line(text: str) -> str:
+    for line in (text or "").splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def _general_topics(summary: Summary, shape: TemplateShape | None) -> list[GeneralTopicView]:
+    return [
+        GeneralTopicView(
+            field=gt.field,
+            complexity=gt.complexity,
+            label=(shape.label_for(float(gt.complexity)) if shape else None) or "",
+            percent=complexity_percent(gt.complexity),
+        )
+        for gt in summary.general_topics.all()
+    ]
+
+
+class _Shapes(dict):
+    """Template shapes by template id, parsed once per request."""
+
+    def of(self, summary: Summary) -> TemplateShape | None:
+        if summary.template_id not in self:
+            try:
+                self[summary.template_id] = summary.template.shape()
+            except (TypeError, ValueError, KeyError):  # a template edited into an odd scale still renders
+                self[summary.template_id] = None
+        return self[summary.template_id]
+
+
+def _cards(summaries, shapes: _Shapes) -> list[Card]:
+    catalogue_url = reverse("videos:catalogue")
+    summary_url = reverse("videos:summary", args=[0]).replace("/0/", "/{}/")
+    cards = []
+    for s in summaries:
+        topics = [link.topic.name for link in getattr(s, "global_topic_links", [])]
+        cards.append(
+            Card(
+                summary=s,
+                first_line=first_line(s.introduction),
+                general=_general_topics(s, shapes.of(s)),
+                topics=topics,
+                url=summary_url.format(s.pk),
+                topic_links=[(t, f"{catalogue_url}?topic={quote(t, safe='')}") for t in topics],
+            )
+        )
+    return cards
+
+
+# --- the overview chart (server-rendered SVG) -----------------------------------
+
+CHART_LABEL_W = 340
+CHART_BAR_W = 26
+CHART_GAP = 3
+CHART_ROW_H = 24
+CHART_BAR_MAX_H = 18
+CHART_TOP = 6
+CHART_COUNT_W = 64
+# Light to dark along the scale: elementary to PhD.
+CHART_PALETTE = ["#c6dbef", "#b2cfea", "#9ecae1", "#84b5dc", "#6baed6", "#4f98cc", "#4292c6", "#2f79b5", "#2171b5", "#08519c"]
+
+
+@dataclass
+class ChartBar:
+    x: float
+    y: float
+    height: float
+    count: int
+    title: str
+    fill: str
+
+
+@dataclass
+class ChartRow:
+    field: str
+    y: float
+    text_y: float
+    total: int
+    bars: list[ChartBar] = field(default_factory=list)
+
+
+@dataclass
+class Chart:
+    width: int
+    height: int
+    rows: list[ChartRow]
+    ticks: list[tuple[float, str]]
+    label_x: int
+    count_x: int
+    axis_y: float
+
+
+def build_chart(distribution: list[FieldDistribution], scale: tuple[ScaleBand, ...]) -> Chart | None:
+    if not scale or not distribution:
+        return None
+    n = len(scale)
+    rows = []
+    for r, dist in enumerate(distribution):
+        top = CHART_TOP + r * CHART_ROW_H
+        peak = max(dist.counts) or 1
+        row = ChartRow(field=dist.field, y=top, text_y=top + CHART_BAR_MAX_H - 4, total=dist.total)
+        for i, (count, band) in enumerate(zip(dist.counts, scale)):
+            # Each row is scaled to its own peak: the chart compares shapes, the count says how many.
+            height = max(1.0, CHART_BAR_MAX_H * count / peak) if count else 1.0
+            row.bars.append(
+                ChartBar(
+                    x=CHART_LABEL_W + i * (CHART_BAR_W + CHART_GAP),
+                    y=top + CHART_BAR_MAX_H - height,
+                    height=round(height, 1),
+                    count=count,
+                    title=f"{dist.field} · {band.min:.2f}–{band.max:.2f} {band.label}: {count}",
+                    fill=CHART_PALETTE[min(len(CHART_PALETTE) - 1, i * len(CHART_PALETTE) // n)] if count else "#e3e7ee",
+                )
+            )
+        rows.append(row)
+    bars_w = n * (CHART_BAR_W + CHART_GAP)
+    axis_y = CHART_TOP + len(rows) * CHART_ROW_H
+    ticks = [(CHART_LABEL_W + i * (CHART_BAR_W + CHART_GAP), f"{band.min:.1f}") for i, band in enumerate(scale)]
+    ticks.append((CHART_LABEL_W + bars_w - CHART_GAP, f"{scale[-1].max:.1f}"))
+    return Chart(
+        width=CHART_LABEL_W + bars_w + CHART_COUNT_W,
+        height=int(axis_y + 18),
+        rows=rows,
+        ticks=ticks,
+        label_x=CHART_LABEL_W - 8,
+        count_x=CHART_LABEL_W + bars_w + 6,
+        axis_y=axis_y + 12,
+    )
+
+
+# --- views ---------------------------------------------------------------------
+
+
+def _query_without(request, *names: str) -> str:
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+@require_GET
+@permission_required(VIEW_PERMISSION, raise_exception=True)
 def catalogue(request):
-    summaries = Summary.objects.current().select_related("video")[:50]
-    return render(request, "videos/catalogue.html", {"summaries": summaries})
+    started = time.perf_counter()
+    result = summary_catalogue(data=request.GET)
+    page = summary_catalogue_page(result, request.GET.get("page"), per_page=PAGE_SIZE)
+    shapes = _Shapes()
+    shape = catalogue_shape()
+    scale = shape.scale if shape else ()
+    distribution = summary_complexity_distribution_cached(result, total=page.paginator.count, scale=scale)
+    context = {
+        "filter": result.filterset,
+        "form": result.filterset.form,
+        "notes": result.notes,
+        "page": page,
+        "cards": _cards(page.object_list, shapes),
+        "query": result.query,
+        "chart": build_chart(distribution, scale),
+        "scale": scale,
+        "page_query": _query_without(request, "page"),
+    }
+    partial = request.htmx and not request.htmx.history_restore_request
+    response = render(request, "videos/_results.html" if partial else "videos/catalogue.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    response["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+    return response
+
+
+def scale_segments(scale: tuple[ScaleBand, ...]) -> list[tuple[ScaleBand, float, float]]:
+    """(band, x %, width %) for drawing the scale as a track: each band reaches the next one's start."""
+    segments = []
+    for i, band in enumerate(scale):
+        start = complexity_percent(band.min)
+        end = complexity_percent(scale[i + 1].min) if i + 1 < len(scale) else 100.0
+        segments.append((band, start, max(0.0, end - start)))
+    return segments
+
+
+def _summary_or_404(pk: int) -> Summary:
+    try:
+        return summary_detail(pk=pk)
+    except Summary.DoesNotExist:
+        raise Http404("No such summary (or it is not done yet).") from None
+
+
+@dataclass
+class SectionView:
+    title: str
+    bullets: list[str]
+    topics: list[str]
+
+
+def _sections(summary: Summary) -> list[SectionView]:
+    out = []
+    for section in summary.sections if isinstance(summary.sections, list) else []:
+        if not isinstance(section, dict):
+            continue
+        out.append(
+            SectionView(
+                title=str(section.get("title", "")),
+                bullets=[str(b) for b in section.get("content", []) or []],
+                topics=[str(t) for t in section.get("topics", []) or []],
+            )
+        )
+    return out
+
+
+def _summary_topics(summary: Summary) -> list[str]:
+    data = summary.data if isinstance(summary.data, dict) else {}
+    return [str(t) for t in data.get("topics", []) or []]
+
+
+def topic_url(name: str) -> str:
+    return f"{reverse('videos:catalogue')}?{urlencode({'topic': name})}"
+
+
+@require_GET
+@permission_required(VIEW_PERMISSION, raise_exception=True)
+def summary_page(request, pk: int):
+    started = time.perf_counter()
+    summary = _summary_or_404(pk)
+    shape = _Shapes().of(summary)
+    try:
+        transcript = summary.video.transcript
+    except Transcript.DoesNotExist:
+        transcript = None
+    sections = _sections(summary)
+    context = {
+        "summary": summary,
+        "video": summary.video,
+        "sections": [(s, [(t, topic_url(t)) for t in s.topics]) for s in sections],
+        "topics": [(t, topic_url(t)) for t in _summary_topics(summary)],
+        "general": _general_topics(summary, shape),
+        "scale": scale_segments(shape.scale if shape else ()),
+        "transcript": transcript,
+        "others": summary_others(summary=summary),
+        "examples": list(summary.examples.all()),
+        "templates": PromptTemplate.objects.order_by("name", "-version") if request.user.has_perm("videos.regenerate_summary") else (),
+    }
+    response = render(request, "videos/summary.html", context)
+    response["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+    return response
+
+
+def summary_document(summary: Summary) -> dict:
+    """What "Download JSON" gives: the summary exactly as stored, and where it came from."""
+    video = summary.video
+    return {
+        "id": summary.pk,
+        "video": {"youtube_id": video.youtube_id, "url": video.watch_url, "title": video.title, "channel": video.channel},
+        "template": {"name": summary.template.name, "version": summary.template.version},
+        "model": summary.model_id,
+        "examples": [ex.name for ex in summary.examples.all()],
+        "created_at": summary.created_at.isoformat(),
+        "finished_at": summary.finished_at.isoformat() if summary.finished_at else None,
+        "is_current": summary.is_current,
+        "summary": summary.data,
+    }
+
+
+def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+@require_GET
+@permission_required(VIEW_PERMISSION, raise_exception=True)
+def summary_json(request, pk: int):
+    summary = _summary_or_404(pk)
+    response = JsonResponse(summary_document(summary), json_dumps_params={"ensure_ascii": False, "indent": 2})
+    return _attachment(response, f"summary-{summary.pk}-{summary.video.youtube_id}.json")
+
+
+def _one_line(text) -> str:
+    # A model-written newline must not start a heading or a list item of its own.
+    return " ".join(str(text).split())
+
+
+def summary_markdown(summary: Summary, shape: TemplateShape | None) -> str:
+    video = summary.video
+    lines = [f"# {_one_line(video.display_title)}", ""]
+    if video.channel:
+        lines.append(f"Channel: {_one_line(video.channel)}  ")
+    lines += [f"Video: {video.watch_url}  ", f"Summary #{summary.pk}: template {summary.template.label}, model {summary.model_id}", ""]
+    lines += ["## Introduction", "", _one_line(summary.introduction), ""]
+    for section in _sections(summary):
+        lines += [f"## {_one_line(section.title)}", ""]
+        lines += [f"- {_one_line(b)}" for b in section.bullets]
+        if section.topics:
+            lines += ["", "Topics: " + ", ".join(_one_line(t) for t in section.topics)]
+        lines.append("")
+    topics = _summary_topics(summary)
+    if topics:
+        lines += ["## Topics", "", *[f"- {_one_line(t)}" for t in topics], ""]
+    general = _general_topics(summary, shape)
+    if general:
+        lines += ["## General topics", ""]
+        lines += [f"- {_one_line(g.field)}: {g.complexity:.2f}" + (f" ({g.label})" if g.label else "") for g in general]
+        lines.append("")
+    return "\n".join(lines)
+
+
+@require_GET
+@permission_required(VIEW_PERMISSION, raise_exception=True)
+def summary_markdown_download(request, pk: int):
+    summary = _summary_or_404(pk)
+    text = summary_markdown(summary, _Shapes().of(summary))
+    response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
+    return _attachment(response, f"summary-{summary.pk}-{summary.video.youtube_id}.md")
 
 
 urlpatterns = [
     path("", catalogue, name="catalogue"),
+    path("summaries/<int:pk>/", summary_page, name="summary"),
+    path("summaries/<int:pk>.json", summary_json, name="summary_json"),
+    path("summaries/<int:pk>.md", summary_markdown_download, name="summary_markdown"),
 ]

@@ -1,1 +1,51 @@
-urlpatterns: list = []
+"""Live progress pages: one summary, and the queue. Server-rendered with the
+current snapshot; static/js/progress.js then follows the websocket."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.views.decorators.http import require_POST
+
+from .. import progress, services
+from ..models import Summary
+
+
+@permission_required("videos.view_summary", raise_exception=True)
+def summary_progress(request, pk: int):
+    summary = get_object_or_404(Summary.objects.select_related("video", "template"), pk=pk)
+    context = {
+        "summary": summary,
+        "snapshot": progress.summary_snapshot(summary),
+        "may_cancel": services.summary_may_cancel(user=request.user, summary=summary),
+    }
+    return render(request, "videos/progress/summary.html", context)
+
+
+@require_POST
+@permission_required("videos.view_summary", raise_exception=True)
+def summary_cancel(request, pk: int):
+    """The cancel button without the websocket (no JavaScript, or the socket is down)."""
+    get_object_or_404(Summary, pk=pk)
+    try:
+        services.summary_cancel(summary_id=pk, user=request.user)
+    except PermissionDenied:
+        raise
+    except services.IllegalTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Summary #{pk}: cancel requested.")
+    return redirect("videos:summary_progress", pk)
+
+
+@permission_required("videos.view_summary", raise_exception=True)
+def queue(request):
+    return render(request, "videos/progress/queue.html", {"items": progress.queue_snapshot()})
+
+
+urlpatterns = [
+    path("summaries/<int:pk>/progress/", summary_progress, name="summary_progress"),
+    path("summaries/<int:pk>/cancel/", summary_cancel, name="summary_cancel"),
+    path("queue/", queue, name="queue"),
+]

@@ -1,0 +1,97 @@
+"""The submit and video pages, as a submitter and a viewer use them."""
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from videos import ingestion
+from videos.models import Transcript, Video
+
+from .factories import UserFactory, VideoFactory
+
+pytestmark = pytest.mark.django_db
+
+FILES = Path(__file__).resolve().parents[1] / "ingest" / "files"
+
+
+@pytest.fixture
+def submitter(client):
+    user = UserFactory(username="sub")
+    user.groups.add(Group.objects.get(name="Submitters"))
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def viewer(client):
+    user = UserFactory(username="view")
+    user.groups.add(Group.objects.get(name="Viewers"))
+    client.force_login(user)
+    return client
+
+
+def test_submit_page_lists_one_outcome_per_line(submitter, monkeypatch):
+    monkeypatch.setattr(ingestion, "_enqueue_fetch", lambda pk: None)
+    VideoFactory(youtube_id="lauywdXKEXI")
+    text = "https://youtu.be/UiX8K-xBUpE\nnonsense\nUiX8K-xBUpE\nhttps://www.youtube.com/watch?v=lauywdXKEXI\n"
+    response = submitter.post(reverse("videos:submit"), {"urls": text})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "line 1: UiX8K-xBUpE added" in html
+    assert "line 2: &#x27;nonsense&#x27; is not a YouTube video URL or id" in html
+    assert "line 3: UiX8K-xBUpE repeats line 1; added once" in html
+    assert "line 4: lauywdXKEXI is already in the catalogue" in html
+    assert reverse("videos:video", args=["UiX8K-xBUpE"]) in html
+    assert Video.objects.get(youtube_id="UiX8K-xBUpE").transcript_state == "fetching"
+
+
+def test_viewers_cannot_submit(viewer):
+    assert viewer.get(reverse("videos:submit")).status_code == 403
+    assert viewer.post(reverse("videos:submit"), {"urls": "UiX8K-xBUpE"}).status_code == 403
+    assert not Video.objects.exists()
+
+
+def test_seed_video_without_transcript_says_transcript_needed(viewer, seeded):
+    html = viewer.get(reverse("videos:video", args=["kxT8-C1vmd4"])).content.decode()
+    assert "Transcript needed" in html
+
+
+def test_upload_on_the_video_page_stores_timestamps(submitter, monkeypatch):
+    queued = []
+    monkeypatch.setattr("videos.views.submit._queue_summary", lambda request, video: queued.append(video.pk))
+    video = VideoFactory()
+    upload = SimpleUploadedFile("talk.vtt", (FILES / "good.vtt").read_bytes())
+    response = submitter.post(reverse("videos:video", args=[video.youtube_id]), {"file": upload, "queue_summary": "on"})
+    assert response.status_code == 302
+    t = Transcript.objects.get(video=video)
+    assert t.source == "upload" and t.original_filename == "talk.vtt" and t.segments[0]["start"] >= 0
+    assert queued == [video.pk]
+
+
+def test_broken_upload_is_refused_with_its_message(submitter):
+    video = VideoFactory()
+    upload = SimpleUploadedFile("bad.srt", (FILES / "bad_timestamp.srt").read_bytes())
+    response = submitter.post(reverse("videos:video", args=[video.youtube_id]), {"file": upload})
+    assert response.status_code == 400
+    assert "bad.srt: line" in response.content.decode()
+    assert not Transcript.objects.filter(video=video).exists()
+
+
+def test_upload_from_the_submit_page_creates_the_video(submitter, monkeypatch):
+    monkeypatch.setattr("videos.views.submit._queue_summary", lambda request, video: None)
+    upload = SimpleUploadedFile("subs.srt", (FILES / "good.srt").read_bytes())
+    response = submitter.post(
+        reverse("videos:upload_new"), {"upload-url": "https://youtu.be/E5kzAbD8D0w", "upload-file": upload}
+    )
+    assert response.status_code == 302
+    assert Video.objects.get(youtube_id="E5kzAbD8D0w").transcript.source == "upload"
+
+
+def test_upload_with_a_bad_url_stores_nothing(submitter):
+    upload = SimpleUploadedFile("subs.srt", (FILES / "good.srt").read_bytes())
+    response = submitter.post(reverse("videos:upload_new"), {"upload-url": "https://vimeo.com/1", "upload-file": upload})
+    assert response.status_code == 400
+    assert not Video.objects.exists()

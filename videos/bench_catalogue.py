@@ -1,0 +1,273 @@
+"""Measure the catalogue and the summary page under load, against a real server.
+
+    DATABASE_URL=postgres://…/summarizer_bench python -m videos.bench_catalogue [--clients 20] [--requests 30]
+
+Fill the database first (`manage.py make_synthetic_summaries 100000`). The
+script starts daphne itself (`--servers N` processes on consecutive ports, the
+clients spread over them as a proxy would; default 1), logs a bench viewer in
+through a session cookie, warms up, then runs `--clients` concurrent clients,
+each sending `--requests` requests per page kind over a keep-alive connection:
+
+- catalogue: two filters (a field and a complexity range) plus a search for a
+  topic, drawn from the data (see catalogue_queries): a mix of common topics
+  (among the 20 most frequent) and mid-frequency ones (ranked 200 to 1,500),
+  each client picking one at random per request;
+- summary page: random current summaries.
+
+It reports, per page, p50 and p95 of the time the client waited for the whole
+response ("latency", queueing included) and of the time the view itself took
+(from the Server-Timing header the views send). The figures are printed last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import http.client
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+BENCH_USER = "bench-viewer"
+_TIMING = re.compile(r"app;dur=([0-9.]+)")
+
+
+@dataclass
+class Samples:
+    latency_ms: list[float] = field(default_factory=list)
+    server_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, latency: float, server: float | None) -> None:
+        with self.lock:
+            self.latency_ms.append(latency)
+            if server is not None:
+                self.server_ms.append(server)
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def catalogue_queries(rng: random.Random, *, common: int = 6, mid: int = 6) -> list[tuple[str, str]]:
+    """Typical "two filters plus a search" queries, drawn from the data: `common`
+    topics among the 20 most frequent ones and `mid` among those ranked 200 to
+    1,500 by how many summaries name them. Each query searches for the topic's
+    name, filtered to the field its summaries most often have, within that
+    field's usual complexity (its median for those summaries, +-0.2).
+    Returns (label, path) pairs; the label says where the topic ranks."""
+    from django.db.models import Count
+
+    from videos.models import Summary, SummaryGeneralTopic, SummaryTopic, Topic
+
+    total = Summary.objects.current().count()
+    ranked = list(
+        SummaryTopic.objects.values("topic_id").annotate(n=Count("summary_id", distinct=True)).order_by("-n", "topic_id")[:1500]
+    )
+    picks = [("common", i) for i in rng.sample(range(min(20, len(ranked))), min(common, len(ranked)))]
+    if len(ranked) > 200:
+        picks += [("mid", i) for i in rng.sample(range(200, len(ranked)), min(mid, len(ranked) - 200))]
+    out = []
+    for kind, i in picks:
+        topic = Topic.objects.get(pk=ranked[i]["topic_id"])
+        sample = SummaryTopic.objects.filter(topic=topic).order_by("-summary_id").values("summary_id")[:300]
+        general = list(SummaryGeneralTopic.objects.filter(summary__in=sample).values_list("field", "complexity"))
+        if not general:
+            continue
+        field_name = collections.Counter(f for f, _ in general).most_common(1)[0][0]
+        levels = sorted(float(c) for f, c in general if f == field_name)
+        median = levels[len(levels) // 2]
+        lo, hi = max(0.0, round(median - 0.2, 2)), min(1.0, round(median + 0.2, 2))
+        path = "/?" + urlencode({"field": field_name, "cmin": f"{lo:.2f}", "cmax": f"{hi:.2f}", "q": topic.name})
+        label = f"{kind} topic #{i + 1} (in {100 * ranked[i]['n'] / max(1, total):.2f}% of summaries)"
+        out.append((label, path))
+    return out
+
+
+def prepare(seed: int) -> tuple[str, list[tuple[str, str]], list[int], dict]:
+    """Django side: a viewer session, the catalogue queries and some summary ids."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "summarizer_site.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection
+
+    from videos.models import Summary
+
+    ids = list(Summary.objects.current().values_list("pk", flat=True).order_by("?")[:2000])
+    if not ids:
+        raise SystemExit("no summaries: run `manage.py make_synthetic_summaries 100000` first")
+    user, _ = get_user_model().objects.get_or_create(username=BENCH_USER)
+    group, created = Group.objects.get_or_create(name="Viewers")
+    if created:
+        group.permissions.add(Permission.objects.get(content_type__app_label="videos", codename="view_summary"))
+    user.groups.add(group)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+
+    queries = catalogue_queries(random.Random(seed))
+    info = {
+        "database": f"{connection.vendor} {settings.DATABASES['default'].get('NAME')}",
+        "summaries": Summary.objects.current().count(),
+        "conn_max_age": settings.DATABASES["default"].get("CONN_MAX_AGE"),
+    }
+    return session.session_key, queries, ids, info
+
+
+def start_servers(n: int) -> tuple[list[subprocess.Popen], list[int]]:
+    procs, ports = [], []
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # As `bin/run` does: the production static storage needs its manifest.
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=BASE_DIR, env=env, check=True)
+    for _ in range(n):
+        port = free_port()
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "summarizer_site.asgi:application"],
+                cwd=BASE_DIR, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+            )
+        )
+        ports.append(port)
+    deadline = time.monotonic() + 60
+    for proc, port in zip(procs, ports):
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    stop_servers(procs)
+                    raise SystemExit(f"daphne on port {port} did not start")
+                time.sleep(0.2)
+    return procs, ports
+
+
+def stop_servers(procs: list[subprocess.Popen]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def client(port: int, cookie: str, paths: list[str], samples: Samples, rng: random.Random) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Cookie": f"sessionid={cookie}", "Host": "127.0.0.1"}
+    for path in paths:
+        started = time.perf_counter()
+        try:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            samples.errors += 1
+            continue
+        latency = (time.perf_counter() - started) * 1000
+        if response.status != 200:
+            samples.errors += 1
+            continue
+        match = _TIMING.search(response.getheader("Server-Timing") or "")
+        samples.add(latency, float(match.group(1)) if match else None)
+    conn.close()
+
+
+def run(kind: str, make_path, *, clients: int, requests: int, ports: list[int], cookie: str, seed: int) -> Samples:
+    samples = Samples()
+    threads = []
+    for c in range(clients):
+        rng = random.Random(seed * 1000 + c)
+        paths = [make_path(rng) for _ in range(requests)]
+        port = ports[c % len(ports)]
+        threads.append(threading.Thread(target=client, args=(port, cookie, paths, samples, rng), name=f"{kind}-{c}"))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return samples
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m videos.bench_catalogue", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=30, help="requests per client and page kind")
+    parser.add_argument("--servers", type=int, default=1, help="daphne processes (clients spread over them)")
+    parser.add_argument("--warmup", type=int, default=3, help="warm-up requests per client and page kind")
+    parser.add_argument("--seed", type=int, default=1, help="seed for the query mix and the clients")
+    args = parser.parse_args(argv)
+
+    cookie, labelled, ids, info = prepare(args.seed)
+    queries = [path for _, path in labelled]
+    print(f"database: {info['database']}, {info['summaries']:,} current summaries, CONN_MAX_AGE={info['conn_max_age']}")
+    print(f"catalogue queries (each client picks one at random per request; {len(queries)} in the mix):")
+    for label, path in labelled:
+        print(f"  {label}: {path}")
+    procs, ports = start_servers(args.servers)
+    try:
+        pages = {
+            "catalogue (2 filters + search)": lambda rng: rng.choice(queries),
+            "summary page": lambda rng: f"/summaries/{rng.choice(ids)}/",
+        }
+        results = {}
+        loads = [os.getloadavg()[0]]
+        for i, (kind, make_path) in enumerate(pages.items()):
+            run(kind, make_path, clients=args.clients, requests=args.warmup, ports=ports, cookie=cookie, seed=99 + i)
+            started = time.perf_counter()
+            samples = run(kind, make_path, clients=args.clients, requests=args.requests, ports=ports, cookie=cookie, seed=i)
+            results[kind] = (samples, time.perf_counter() - started)
+            loads.append(os.getloadavg()[0])
+    finally:
+        stop_servers(procs)
+
+    print()
+    print(
+        f"{args.clients} concurrent clients, {args.servers} daphne process(es), "
+        f"{info['summaries']:,} summaries on {info['database']}; "
+        f"1-min load average {' -> '.join(f'{x:.2f}' for x in loads)} ({os.cpu_count()} CPUs; the bench itself adds to it)"
+    )
+    for kind, (s, elapsed) in results.items():
+        n = len(s.latency_ms)
+        print(
+            f"{kind:32s} n={n:5d} errors={s.errors}  {n / elapsed:6.1f} req/s  "
+            f"latency p50={percentile(s.latency_ms, 50):7.1f} ms p95={percentile(s.latency_ms, 95):7.1f} ms  "
+            f"server p50={percentile(s.server_ms, 50):7.1f} ms p95={percentile(s.server_ms, 95):7.1f} ms"
+            + (f"  (mean server {statistics.fmean(s.server_ms):.1f} ms)" if s.server_ms else "")
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,139 @@
+"""Websockets: live progress of one summary, and of the queue as a whole.
+
+Both send a snapshot first (read from the database, so a browser that
+reconnects never misses the final state), then relay the channel layer's
+events. Close codes: 4401 not logged in, 4403 no permission, 4404 no such
+summary; the browser stops reconnecting on those.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.core.exceptions import PermissionDenied
+
+from . import progress, services
+from .models import Summary
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+MAX_MESSAGE_BYTES = 4096
+
+
+class _ProgressConsumer(AsyncWebsocketConsumer):
+    groups: list[str] = []
+
+    async def _refuse(self, code: int) -> None:
+        # Accept first so the browser sees our close code (a refused handshake is a bare 403).
+        await self.accept()
+        await self.close(code=code)
+
+    async def send_json(self, content: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(content))
+
+    async def send_error(self, code: str, message: str) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message})
+
+    async def _user_ok(self) -> bool:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self._refuse(CLOSE_UNAUTHENTICATED)
+            return False
+        if not await database_sync_to_async(user.has_perm)("videos.view_summary"):
+            await self._refuse(CLOSE_FORBIDDEN)
+            return False
+        return True
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if text_data is None or len(text_data) > MAX_MESSAGE_BYTES:
+            await self.send_error("bad_message", "send a JSON object as text, e.g. {\"action\": \"cancel\"}")
+            return
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            await self.send_error("bad_json", "the message is not JSON")
+            return
+        action = message.get("action") if isinstance(message, dict) else None
+        handler = getattr(self, f"action_{action}", None) if isinstance(action, str) and action.isidentifier() else None
+        if handler is None:
+            await self.send_error("unknown_action", f"unknown action {action!r}")
+            return
+        await handler(message)
+
+    async def action_ping(self, message: dict) -> None:
+        await self.send_json({"type": "pong"})
+
+
+class SummaryProgressConsumer(_ProgressConsumer):
+    """ws/summaries/<id>/: snapshot, then every event of that summary; accepts {"action": "cancel"}."""
+
+    async def connect(self):
+        if not await self._user_ok():
+            return
+        self.summary_id = int(self.scope["url_route"]["kwargs"]["summary_id"])
+        # Join before reading the snapshot so no event falls in between; an
+        # event older than the snapshot is recognised by its "ts" in the browser.
+        self.group = progress.summary_group(self.summary_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        snapshot = await self._snapshot()
+        if snapshot is None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self._refuse(CLOSE_NOT_FOUND)
+            return
+        await self.accept()
+        await self.send_json({"type": "snapshot", **snapshot})
+
+    async def disconnect(self, code):
+        if getattr(self, "group", None):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    @database_sync_to_async
+    def _snapshot(self) -> dict | None:
+        summary = Summary.objects.filter(pk=self.summary_id).first()
+        return None if summary is None else progress.summary_snapshot(summary)
+
+    async def progress_event(self, message: dict) -> None:
+        await self.send_json({"type": "progress", **message["event"]})
+
+    async def action_cancel(self, message: dict) -> None:
+        result = await self._cancel()
+        if isinstance(result, tuple):
+            await self.send_error(*result)
+        else:
+            await self.send_json({"type": "cancel_accepted", "summary_id": self.summary_id, "status": result})
+
+    @database_sync_to_async
+    def _cancel(self):
+        try:
+            summary = services.summary_cancel(summary_id=self.summary_id, user=self.scope["user"])
+        except PermissionDenied as exc:
+            return ("forbidden", str(exc))
+        except services.IllegalTransition as exc:
+            return ("not_cancellable", str(exc))
+        except Summary.DoesNotExist:
+            return ("not_found", f"summary {self.summary_id} no longer exists")
+        return summary.status
+
+
+class QueueConsumer(_ProgressConsumer):
+    """ws/queue/: the list of queued and running summaries, then its changes."""
+
+    async def connect(self):
+        if not await self._user_ok():
+            return
+        self.group = progress.QUEUE_GROUP
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        items = await database_sync_to_async(progress.queue_snapshot)()
+        await self.accept()
+        await self.send_json({"type": "snapshot", "items": items})
+
+    async def disconnect(self, code):
+        if getattr(self, "group", None):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def queue_event(self, message: dict) -> None:
+        await self.send_json({"type": "queue", **message["event"]})

@@ -1,0 +1,243 @@
+"""Progress events of summaries, published to the channel layer.
+
+Groups: `summary.<id>` gets every event of one summary; `queue` gets the list
+of queued and running summaries whenever it changes, and light progress ticks.
+
+Publishing never makes the generation wait for a browser: each send has a
+short timeout and every failure (full channel, Redis hiccup) is logged and
+dropped. Nothing is lost for good because the latest event of a summary is
+also stored on its row (Summary.progress): a browser that (re)connects gets
+that snapshot first, then the live events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.exceptions import ChannelFull
+from channels.layers import get_channel_layer
+
+from .models import Summary
+
+log = logging.getLogger(__name__)
+
+QUEUE_GROUP = "queue"
+PUBLISH_TIMEOUT = 1.0  # seconds one group_send may take before it is dropped
+MIN_INTERVAL = 0.4  # seconds between two "generating" events of one summary
+QUEUE_TICK_INTERVAL = 2.0  # seconds between two progress ticks on the queue page
+QUEUE_LIMIT = 100  # summaries listed on the queue page
+
+STAGE_LABELS = {
+    "queued": "Queued",
+    "loading_model": "Loading the model",
+    "building_prompt": "Building the prompt",
+    "generating": "Generating",
+    "validating": "Validating",
+    "done": "Done",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+}
+
+
+def summary_group(summary_id: int) -> str:
+    return f"summary.{summary_id}"
+
+
+def queue_position(summary: Summary) -> int | None:
+    """1 for the next job to start; None when the summary is not queued.
+
+    Jobs start in submission order (one FIFO queue), so the position is the
+    number of queued summaries submitted before it, plus one.
+    """
+    if summary.status != Summary.Status.QUEUED:
+        return None
+    ahead = Summary.objects.filter(status=Summary.Status.QUEUED).filter(
+        created_at__lt=summary.created_at
+    ).count() + Summary.objects.filter(
+        status=Summary.Status.QUEUED, created_at=summary.created_at, pk__lt=summary.pk
+    ).count()
+    return ahead + 1
+
+
+def summary_event(summary: Summary, *, stage: str | None = None, **extra: Any) -> dict[str, Any]:
+    """One event, JSON-ready. The stage defaults to what the status says."""
+    if stage is None:
+        stage = summary.status if summary.status != Summary.Status.RUNNING else "generating"
+    event = {
+        "summary_id": summary.pk,
+        "status": summary.status,
+        "stage": stage,
+        "stage_label": STAGE_LABELS.get(stage, stage),
+        "attempt": summary.attempts,
+        "cancel_requested": summary.cancel_requested,
+        "error_code": summary.error_code,
+        "error_message": summary.error_message,
+        "position": queue_position(summary) if stage == "queued" else None,
+        "ts": time.time(),
+    }
+    if summary.status == Summary.Status.DONE:
+        event.update(text=summary.raw_output, tokens=summary.output_tokens, percent=100.0,
+                     tokens_per_second=summary.tokens_per_second)
+    event.update(extra)
+    return event
+
+
+def summary_snapshot(summary: Summary) -> dict[str, Any]:
+    """What a (re)connecting browser is sent first: the stored latest event,
+    corrected by the row's current status (the row is the truth)."""
+    stored = dict(summary.progress or {})
+    if summary.status == Summary.Status.RUNNING and stored.get("status") == Summary.Status.RUNNING:
+        stored["cancel_requested"] = summary.cancel_requested
+        return stored
+    if summary.status == Summary.Status.QUEUED:
+        return summary_event(summary, stage="queued")
+    if summary.status == Summary.Status.RUNNING:
+        return summary_event(summary, stage=stored.get("stage") or "loading_model")
+    if stored.get("status") == summary.status:
+        return stored
+    return summary_event(summary)
+
+
+def _send(group: str, message: dict[str, Any]) -> bool:
+    layer = get_channel_layer()
+    if layer is None:
+        return False
+
+    async def send() -> None:
+        await asyncio.wait_for(layer.group_send(group, message), timeout=PUBLISH_TIMEOUT)
+
+    try:
+        async_to_sync(send)()
+        return True
+    except (ChannelFull, asyncio.TimeoutError) as exc:
+        log.info("progress event to %s dropped (%s)", group, exc.__class__.__name__)
+    except Exception as exc:  # Redis down or slow: the stored snapshot covers it
+        log.warning("progress event to %s dropped: %s", group, exc)
+    return False
+
+
+def publish_summary(summary_id: int, event: dict[str, Any]) -> bool:
+    ok = _send(summary_group(summary_id), {"type": "progress.event", "event": event})
+    if event.get("stage") == "generating":
+        return ok
+    # Stage changes also show on the queue page.
+    _send(QUEUE_GROUP, {"type": "queue.event", "event": {"kind": "summary", "summary": _queue_item_from_event(event)}})
+    return ok
+
+
+def _queue_item_from_event(event: dict[str, Any]) -> dict[str, Any]:
+    keys = ("summary_id", "status", "stage", "stage_label", "percent", "position", "error_message")
+    return {k: event.get(k) for k in keys}
+
+
+def queue_snapshot() -> list[dict[str, Any]]:
+    """Queued and running summaries: running first, then the queue in order."""
+    rows = (
+        Summary.objects.filter(status__in=Summary.ACTIVE_STATUSES)
+        .select_related("video", "template")
+        .order_by("created_at", "id")[:QUEUE_LIMIT]
+    )
+    items, position = [], 0
+    running = []
+    for s in rows:
+        item = {
+            "summary_id": s.pk,
+            "status": s.status,
+            "video": s.video.display_title,
+            "template": s.template.label,
+            "model_id": s.model_id,
+            "created_at": s.created_at.isoformat(),
+            "stage": (s.progress or {}).get("stage") or s.status,
+            "stage_label": STAGE_LABELS.get((s.progress or {}).get("stage") or s.status, s.status),
+            "percent": (s.progress or {}).get("percent"),
+            "position": None,
+        }
+        if s.status == Summary.Status.QUEUED:
+            position += 1
+            item["position"] = position
+            item["stage"], item["stage_label"] = "queued", STAGE_LABELS["queued"]
+            items.append(item)
+        else:
+            running.append(item)
+    return running + items
+
+
+def publish_queue_changed() -> None:
+    """The queue changed (a job was added, started or ended): send the whole
+    list to the queue page, and each queued summary its new position."""
+    try:
+        items = queue_snapshot()
+    except Exception as exc:  # never fail the caller over a progress event
+        log.warning("queue snapshot failed: %s", exc)
+        return
+    _send(QUEUE_GROUP, {"type": "queue.event", "event": {"kind": "snapshot", "items": items, "ts": time.time()}})
+    for item in items:
+        if item["status"] == Summary.Status.QUEUED:
+            _send(summary_group(item["summary_id"]), {
+                "type": "progress.event",
+                "event": {"summary_id": item["summary_id"], "status": "queued", "stage": "queued",
+                          "stage_label": STAGE_LABELS["queued"], "position": item["position"],
+                          "kind": "position", "ts": time.time()},
+            })
+
+
+class GenerationReporter:
+    """Turns the engine's progress callback into stored snapshots and throttled events."""
+
+    def __init__(self, summary: Summary) -> None:
+        self.summary = summary
+        self._last_publish = 0.0
+        self._last_queue_tick = 0.0
+        self._t0: float | None = None
+        self._tokens0 = 0
+
+    def _event(self, stage: str, **extra: Any) -> dict[str, Any]:
+        s = self.summary
+        return {
+            "summary_id": s.pk,
+            "status": Summary.Status.RUNNING,
+            "stage": stage,
+            "stage_label": STAGE_LABELS.get(stage, stage),
+            "attempt": s.attempts,
+            "cancel_requested": False,
+            "error_code": "",
+            "error_message": "",
+            "position": None,
+            "ts": time.time(),
+            **extra,
+        }
+
+    def _store_and_publish(self, event: dict[str, Any]) -> None:
+        # update() on the one column: never overwrites the status or the cancel flag.
+        Summary.objects.filter(pk=self.summary.pk, status=Summary.Status.RUNNING).update(progress=event)
+        publish_summary(self.summary.pk, event)
+
+    def stage(self, stage: str, **extra: Any) -> None:
+        self._store_and_publish(self._event(stage, **extra))
+
+    def generating(self, tokens: int, budget: int, text: str) -> None:
+        now = time.monotonic()
+        if self._t0 is None:
+            self._t0, self._tokens0 = now, tokens
+        final = budget and tokens >= budget
+        if now - self._last_publish < MIN_INTERVAL and not final:
+            return
+        self._last_publish = now
+        elapsed = now - self._t0
+        rate = (tokens - self._tokens0) / elapsed if elapsed > 0 else None
+        # An upper bound: the summary usually ends well before the token budget.
+        eta = (budget - tokens) / rate if rate else None
+        percent = round(100.0 * tokens / budget, 1) if budget else None
+        event = self._event(
+            "generating", tokens=tokens, budget=budget, percent=percent,
+            tokens_per_second=round(rate, 1) if rate else None,
+            eta_seconds=round(eta) if eta is not None else None, text=text,
+        )
+        self._store_and_publish(event)
+        if now - self._last_queue_tick >= QUEUE_TICK_INTERVAL:
+            self._last_queue_tick = now
+            _send(QUEUE_GROUP, {"type": "queue.event", "event": {"kind": "summary", "summary": _queue_item_from_event(event)}})

@@ -1,0 +1,378 @@
+"""Reads. Each selector returns a QuerySet or plain data for a view to render.
+
+The catalogue is a pipeline: base (current, done summaries) -> FilterSet
+(fields x complexity range, topic) -> search -> whitelisted ordering.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db import connection, transaction
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Prefetch, QuerySet, Subquery, Value, When, Window
+from django.db.models.expressions import OrderBy
+from django.db.models.functions import Lower
+
+from inference.schema import ScaleBand, TemplateShape
+
+from .filters import SummaryFilter, catalogue_fields
+from .models import PromptTemplate, Summary, SummaryGeneralTopic, SummaryTopic, normalize_topic
+from .services import SEARCH_CONFIG
+
+# Characters that mean something to a query language but nothing inside a word.
+_SEARCH_PUNCTUATION = "\"'()&|!:<>*"
+
+
+# --- the catalogue -------------------------------------------------------------
+
+
+# Columns a card never shows; leaving them out keeps sorting a large match set in memory.
+CARD_DEFERRED = ("data", "raw_output", "sections", "search_text", "search_vector", "progress", "metrics")
+
+
+def summary_catalogue_base() -> QuerySet[Summary]:
+    """What the catalogue lists: every video's current summary, once done."""
+    return Summary.objects.current().select_related("video", "template").defer(*CARD_DEFERRED)
+
+
+def summary_search(queryset: QuerySet[Summary], query: str) -> QuerySet[Summary]:
+    """Keep the summaries matching `query` and annotate `rank` (higher is better).
+
+    PostgreSQL: full-text search over the weighted `search_vector` (title and
+    topics A, section titles B, introduction C, bullets D), parsed as a web
+    search (quotes, OR, -word; no input is a syntax error), ranked by ts_rank.
+    SQLite: every word must occur in the folded `search_text`; a word found in
+    a topic or the title ranks above one found elsewhere.
+    Both fold case and accents, as topics are folded.
+    """
+    folded = normalize_topic(query)
+    if not folded:
+        return queryset
+    if connection.vendor == "postgresql":
+        tsquery = SearchQuery(folded, config=SEARCH_CONFIG, search_type="websearch")
+        return queryset.filter(search_vector=tsquery).annotate(rank=SearchRank(F("search_vector"), tsquery))
+    words = _search_words(folded)
+    if not words:  # nothing but operators or punctuation: nothing to narrow by
+        return queryset.annotate(rank=Value(0))
+    rank = Value(0)
+    for word in words:
+        queryset = queryset.filter(search_text__contains=word)
+        in_topic = Exists(SummaryTopic.objects.filter(summary=OuterRef("pk"), topic__normalized__contains=word))
+        rank = rank + Case(When(in_topic, then=Value(2)), default=Value(0), output_field=IntegerField())
+        rank = rank + Case(When(video__title__icontains=word, then=Value(2)), default=Value(0), output_field=IntegerField())
+    return queryset.annotate(rank=rank)
+
+
+def _search_words(folded: str) -> list[str]:
+    words = []
+    for raw in folded.split():
+        word = raw.strip(_SEARCH_PUNCTUATION)
+        word = word[1:] if word.startswith("-") else word
+        if word and word != "or":
+            words.append(word)
+    return list(dict.fromkeys(words))
+
+
+def effective_sort(sort: str, *, searching: bool) -> str:
+    """The sort actually applied: a whitelisted one, else the default (best match when searching, else newest)."""
+    if sort not in {"newest", "complexity_asc", "complexity_desc", "title", "relevance"}:
+        sort = "relevance" if searching else "newest"
+    if sort == "relevance" and not searching:
+        sort = "newest"
+    return sort
+
+
+def summary_order(queryset: QuerySet[Summary], *, sort: str, fields: list[str], searching: bool) -> QuerySet[Summary]:
+    """Order by one of the whitelisted sorts; anything else falls back to the default
+    (best match when searching, else newest). Ties always end on -id, so pages are stable."""
+    sort = effective_sort(sort, searching=searching)
+    if sort == "relevance":
+        return queryset.order_by("-rank", "-created_at", "-id")
+    if sort == "title":
+        return queryset.order_by(Lower("video__title"), "-id")
+    if sort in ("complexity_asc", "complexity_desc"):
+        # A summary's level is its hardest general topic among the chosen fields (any field if none).
+        general = SummaryGeneralTopic.objects.filter(summary=OuterRef("pk"))
+        if fields:
+            general = general.filter(field__in=fields)
+        level = Subquery(general.order_by("-complexity").values("complexity")[:1])
+        queryset = queryset.annotate(level=level)
+        if sort == "complexity_asc":
+            return queryset.order_by(F("level").asc(nulls_last=True), "-id")
+        return queryset.order_by(F("level").desc(nulls_last=True), "-id")
+    return queryset.order_by("-created_at", "-id")
+
+
+@dataclass
+class Catalogue:
+    filterset: SummaryFilter
+    queryset: QuerySet[Summary]
+    query: str
+    sort: str
+    fields: list[str]
+    notes: list[str] = field(default_factory=list)
+    # The sort applied, and the normalized filters (what decides the matched set, not its order).
+    applied_sort: str = "newest"
+    filter_key: tuple = ()
+
+    @property
+    def index_ordered(self) -> bool:
+        """Newest first without a search: a LIMIT walks the catalogue index and stops early,
+        so the page must not be fetched with a count over the whole set."""
+        return self.applied_sort == "newest"
+
+
+def summary_catalogue(*, data) -> Catalogue:
+    """The catalogue's pipeline for a GET QueryDict: base, FilterSet, search, ordering."""
+    all_fields = catalogue_fields()
+    filterset = SummaryFilter(data=data or None, queryset=summary_catalogue_base(), fields=all_fields)
+    queryset = filterset.qs  # validates the form; invalid filters are left out
+    cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
+    query = cleaned.get("q") or ""
+    sort = cleaned.get("sort") or ""
+    chosen = cleaned.get("field") or []
+    searching = bool(normalize_topic(query))
+    queryset = summary_search(queryset, query)
+    queryset = summary_order(queryset, sort=sort, fields=chosen, searching=searching)
+    queryset = queryset.prefetch_related(
+        Prefetch("general_topics", queryset=SummaryGeneralTopic.objects.order_by("position")),
+        Prefetch(
+            "topic_links",
+            queryset=SummaryTopic.objects.filter(section__isnull=True).select_related("topic").order_by("position"),
+            to_attr="global_topic_links",
+        ),
+    )
+    filter_key = (
+        tuple(sorted(chosen)),
+        _decimal_key(cleaned.get("cmin")),
+        _decimal_key(cleaned.get("cmax")),
+        normalize_topic(cleaned.get("topic") or ""),
+        " ".join(normalize_topic(query).split()),
+    )
+    return Catalogue(
+        filterset=filterset, queryset=queryset, query=query, sort=sort, fields=all_fields, notes=filterset.notes,
+        applied_sort=effective_sort(sort, searching=searching), filter_key=filter_key,
+    )
+
+
+def _decimal_key(value) -> str:
+    return "" if value is None else format(Decimal(value).normalize(), "f")
+
+
+# --- one page of the catalogue ---------------------------------------------------
+
+# Counting stops here when the count would cost a scan of its own: "10,000+ summaries".
+COUNT_CAP = 10_000
+# Beyond this offset a page number is nonsense (and would overflow the OFFSET): it goes to the count path.
+_MAX_OFFSET = 10**9
+
+
+def _page_keys(queryset: QuerySet[Summary], *, offset: int, limit: int) -> list[tuple[int, int]]:
+    """(id, number of matches) for one page of `queryset` in its order: one pass over the matches.
+
+    On PostgreSQL the sort keys (the rank, say) are computed in a subquery that
+    the planner may not flatten (OFFSET 0), so each match reaches the sort as
+    (id, keys) and the sort is an in-memory top-N heapsort. Flattened, PostgreSQL
+    sorts whole rows, search vector included, below the window count, and spills
+    that sort to disk. SQLite (no OFFSET without LIMIT) gets the plain query.
+    """
+    if connection.vendor != "postgresql":
+        return list(
+            queryset.annotate(catalogue_total=Window(Count("*"))).values_list("pk", "catalogue_total")[offset : offset + limit]
+        )
+    keys, outer = {}, []
+    for i, term in enumerate(queryset.query.order_by):
+        nulls = ""
+        if isinstance(term, str):
+            descending, expression = term.startswith("-"), F(term.lstrip("-"))
+        elif isinstance(term, OrderBy):
+            descending, expression = term.descending, term.expression
+            nulls = " NULLS LAST" if term.nulls_last else " NULLS FIRST" if term.nulls_first else ""
+        else:
+            descending, expression = False, term
+        keys[f"catalogue_k{i}"] = expression
+        outer.append(f"catalogue_k{i} {'DESC' if descending else 'ASC'}{nulls}")
+    inner = queryset.order_by().annotate(**keys).values_list("id", *keys)
+    sql, params = inner.query.sql_with_params()
+    with serial_plan(), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, COUNT(*) OVER () FROM ({sql} OFFSET 0) AS matches ORDER BY {', '.join(outer)} LIMIT %s OFFSET %s",
+            [*params, limit, offset],
+        )
+        return cursor.fetchall()
+
+
+@contextmanager
+def serial_plan():
+    """On PostgreSQL, plan the next queries without parallel workers (SET LOCAL, for this
+    transaction only). A catalogue query reads a few thousand rows: two workers cut its
+    time alone a little but cost about three times the CPU, and under concurrent requests
+    on a small machine the CPU is what runs out."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        yield
+
+
+class CataloguePaginator(Paginator):
+    """A Paginator whose count is given (from the page query's window count, or a capped count)
+    instead of being asked of the database once more. `capped`: there are more than `count` - 1."""
+
+    def __init__(self, object_list, per_page, *, count: int, capped: bool = False):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # the cached_property, already known
+        self.capped = capped
+
+    @property
+    def count_label(self) -> str:
+        return f"{COUNT_CAP:,}+" if self.capped else str(self.count)
+
+    @property
+    def num_pages_label(self) -> str:
+        return f"{self.num_pages}+" if self.capped else str(self.num_pages)
+
+
+def summary_catalogue_page(catalogue: Catalogue, number, *, per_page: int) -> Page:
+    """One page of the catalogue, with as few passes over the matched set as the sort allows.
+
+    - Newest first, no search: the page is a LIMIT over the catalogue's index
+      (it stops after `per_page` matches); the count is a second query capped
+      at COUNT_CAP + 1 rows, so a broad filter never counts the whole library.
+    - Any other sort (best match, title, complexity) must read every match to
+      order them anyway: one query returns the page and, in the same pass, the
+      exact number of matches (COUNT(*) OVER ()). Only a page past the end
+      needs a count of its own.
+    Page numbers behave as Paginator.get_page: not a number -> the first page,
+    out of range -> the last.
+    """
+    queryset = catalogue.queryset
+    if not catalogue.index_ordered:
+        try:
+            n = int(number)
+        except (TypeError, ValueError):
+            n = 1
+        if 1 <= n and n * per_page <= _MAX_OFFSET:
+            # Narrow rows (id, sort keys, count): the sort of every match stays in memory and
+            # no card column, join or TOASTed value is read for a match that is not on the page.
+            keys = _page_keys(queryset, offset=(n - 1) * per_page, limit=per_page)
+            if keys:
+                ids = [pk for pk, _ in keys]
+                by_id = {s.pk: s for s in queryset.filter(pk__in=ids)}
+                rows = [by_id[pk] for pk in ids if pk in by_id]
+                paginator = CataloguePaginator(queryset, per_page, count=keys[0][1])
+                return Page(rows, n, paginator)
+        paginator = CataloguePaginator(queryset, per_page, count=queryset.count())
+        return paginator.get_page(number)
+    count = queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
+    paginator = CataloguePaginator(queryset, per_page, count=count, capped=count > COUNT_CAP)
+    return paginator.get_page(number)
+
+
+# --- the complexity overview ------------------------------------------------------
+
+
+def catalogue_shape() -> TemplateShape | None:
+    """The default template's shape: the scale the overview chart is drawn against."""
+    template = PromptTemplate.objects.order_by("-is_default", "name", "-version").first()
+    return template.shape() if template else None
+
+
+@dataclass
+class FieldDistribution:
+    field: str
+    counts: list[int]  # one per scale band
+    total: int
+
+
+def band_index(scale: tuple[ScaleBand, ...], complexity: float) -> int:
+    """The band a complexity falls in; between two bands, the band below (as TemplateShape.label_for)."""
+    best = 0
+    for i, band in enumerate(scale):
+        if band.min <= complexity:
+            best = i
+            if complexity <= band.max:
+                return i
+    return best
+
+
+# The chart changes only when the matched set does; a short TTL bounds how stale it can be
+# after a curator changes which summary is current (new summaries change the key).
+CHART_CACHE_SECONDS = 60
+
+
+def summary_complexity_distribution_cached(
+    catalogue: Catalogue, *, total: int, scale: tuple[ScaleBand, ...]
+) -> list[FieldDistribution]:
+    """summary_complexity_distribution of the catalogue's matches, cached per normalized
+    filter key (fields, range, topic, search; not the sort or the page) in Django's default
+    cache for CHART_CACHE_SECONDS. The key also holds the number of matches and the newest
+    summary and general topic ids, so new summaries are seen at once."""
+    newest = Summary.objects.aggregate(m=Max("pk"))["m"], SummaryGeneralTopic.objects.aggregate(m=Max("pk"))["m"]
+    raw = repr((catalogue.filter_key, tuple(catalogue.fields), total, newest, [(b.min, b.max) for b in scale]))
+    key = "catalogue-chart:" + hashlib.sha256(raw.encode()).hexdigest()
+    distribution = cache.get(key)
+    if distribution is None:
+        with serial_plan():
+            distribution = summary_complexity_distribution(catalogue.queryset, fields=catalogue.fields, scale=scale)
+        cache.set(key, distribution, CHART_CACHE_SECONDS)
+    return distribution
+
+
+def summary_complexity_distribution(
+    queryset: QuerySet[Summary], *, fields: list[str], scale: tuple[ScaleBand, ...]
+) -> list[FieldDistribution]:
+    """How many general topics of the summaries in `queryset` fall in each band, per field."""
+    ids = queryset.order_by().values("pk")
+    rows = (
+        SummaryGeneralTopic.objects.filter(summary__in=ids)
+        .order_by()
+        .values_list("field", "complexity")
+        .annotate(n=Count("id"))
+    )
+    by_field: dict[str, list[int]] = {f: [0] * len(scale) for f in fields}
+    for name, complexity, n in rows:
+        counts = by_field.setdefault(name, [0] * len(scale))
+        if scale:
+            counts[band_index(scale, float(complexity))] += n
+    return [FieldDistribution(field=f, counts=c, total=sum(c)) for f, c in by_field.items()]
+
+
+# --- one summary ------------------------------------------------------------------
+
+
+def summary_detail(*, pk: int) -> Summary:
+    """A done summary with what its page shows; raises Summary.DoesNotExist."""
+    return (
+        Summary.objects.filter(status=Summary.Status.DONE)
+        .select_related("video", "video__transcript", "template")
+        .prefetch_related(
+            Prefetch("general_topics", queryset=SummaryGeneralTopic.objects.order_by("position")),
+            "examples",
+        )
+        .get(pk=pk)
+    )
+
+
+def summary_others(*, summary: Summary) -> QuerySet[Summary]:
+    """The video's other done summaries, newest first."""
+    return (
+        Summary.objects.filter(video_id=summary.video_id, status=Summary.Status.DONE)
+        .exclude(pk=summary.pk)
+        .select_related("template")
+        .order_by("-created_at", "-id")
+    )
+
+
+def complexity_percent(value: Decimal | float) -> float:
+    return round(max(0.0, min(1.0, float(value))) * 100, 1)
+
+
