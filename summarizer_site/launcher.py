@@ -24,6 +24,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -33,7 +34,7 @@ def say(msg: str) -> None:
     print(f"[summarizer] {msg}", flush=True)
 
 
-def fail(msg: str) -> "NoReturn":  # noqa: F821
+def fail(msg: str) -> NoReturn:
     print(f"[summarizer] error: {msg}", file=sys.stderr, flush=True)
     raise SystemExit(2)
 

@@ -214,6 +214,11 @@ SUMMARY_HARD_TIME_LIMIT = env.int("SUMMARY_HARD_TIME_LIMIT", default=SUMMARY_SOF
 # must be longer than the hard limit or a running job would start twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": SUMMARY_HARD_TIME_LIMIT + 600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# When Redis restarts mid-job the running generation goes on and is stored
+# (tests/worker/test_redis_restart.py); cancelling it on connection loss (the
+# coming Celery 6 default) would wait for a redelivery that an emptied Redis
+# never makes.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # How many times a job may start (a start that killed its worker counts).
 SUMMARY_MAX_ATTEMPTS = env.int("SUMMARY_MAX_ATTEMPTS", default=3)
 

@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
@@ -331,15 +331,7 @@ class SummaryAdmin(admin.ModelAdmin):
         "started_at",
         "finished_at",
         "created_at",
-        "prompt_tokens",
-        "output_tokens",
-        "transcript_tokens_kept",
-        "transcript_tokens_dropped",
-        "prefill_seconds",
-        "decode_seconds",
-        "tokens_per_second",
-        "peak_memory_bytes",
-        "device",
+        *Summary.METRIC_FIELDS,
         "metrics",
         "raw_output",
         "progress",

@@ -264,6 +264,18 @@ class Summary(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+    # What the engine measured, copied from its result onto the row.
+    METRIC_FIELDS = (
+        "prompt_tokens",
+        "output_tokens",
+        "transcript_tokens_kept",
+        "transcript_tokens_dropped",
+        "prefill_seconds",
+        "decode_seconds",
+        "tokens_per_second",
+        "peak_memory_bytes",
+        "device",
+    )
     FINAL_STATUSES = (Status.DONE, Status.FAILED, Status.CANCELLED)
 
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="summaries")

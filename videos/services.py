@@ -173,19 +173,17 @@ def _summary_search_parts(title: str, data: dict) -> dict[str, str]:
     return {weight: normalize_topic(" ".join(p for p in texts if p)) for weight, texts in parts.items()}
 
 
-def _summary_update_search_vector(summary_id: int, parts: dict[str, str]) -> None:
-    """Store the weighted tsvector; PostgreSQL only (SQLite searches search_text)."""
-    if connection.vendor != "postgresql":
-        return
+def summary_search_vector(parts: dict[str, str]):
+    """The weighted tsvector expression (PostgreSQL), computed by the database.
+
+    Title and topics (A), section titles (B) and the introduction (C) keep
+    their positions (phrase search, ranking). The bullets (D), most of the
+    text, are stripped of positions: the vector stays small enough to be
+    stored inline and ranked cheaply; a bullet-only hit still matches and
+    ranks as D, but a quoted phrase no longer matches inside bullets."""
     from django.contrib.postgres.search import SearchVectorField
     from django.db.models import Func
 
-    # Title and topics (A), section titles (B) and the introduction (C) keep
-    # their positions (phrase search, ranking). The bullets (D), most of the
-    # text, are stripped of positions: the vector stays small enough to be
-    # stored inline and ranked cheaply; a bullet-only hit still matches and
-    # ranks as D, but a quoted phrase no longer matches inside bullets.
-    # make_synthetic_summaries builds the same vector (a test checks).
     vector = None
     for weight, text in parts.items():
         if weight == "D":
@@ -193,7 +191,14 @@ def _summary_update_search_vector(summary_id: int, parts: dict[str, str]) -> Non
         else:
             term = SearchVector(Value(text), weight=weight, config=SEARCH_CONFIG)
         vector = term if vector is None else Func(vector, term, template="(%(expressions)s)", arg_joiner=" || ", output_field=SearchVectorField())
-    Summary.objects.filter(pk=summary_id).update(search_vector=vector)
+    return vector
+
+
+def _summary_update_search_vector(summary_id: int, parts: dict[str, str]) -> None:
+    """Store the weighted tsvector; PostgreSQL only (SQLite searches search_text)."""
+    if connection.vendor != "postgresql":
+        return
+    Summary.objects.filter(pk=summary_id).update(search_vector=summary_search_vector(parts))
 
 
 def _topic_for(name: str, cache: dict[str, Topic]) -> Topic:
@@ -219,17 +224,7 @@ def summary_store_result(
     summary.introduction = data.get("introduction", "")
     summary.sections = data.get("sections", [])
     summary.search_text = _summary_search_text(video, data)
-    for name in (
-        "prompt_tokens",
-        "output_tokens",
-        "transcript_tokens_kept",
-        "transcript_tokens_dropped",
-        "prefill_seconds",
-        "decode_seconds",
-        "tokens_per_second",
-        "peak_memory_bytes",
-        "device",
-    ):
+    for name in Summary.METRIC_FIELDS:
         if name in metrics and metrics[name] is not None:
             setattr(summary, name, metrics[name])
     summary.metrics = json.loads(json.dumps(metrics, default=str))

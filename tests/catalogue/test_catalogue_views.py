@@ -1,7 +1,6 @@
 """The catalogue page: cards, each filter alone and combined, sorts, pagination,
 htmx partials, permissions and bad input."""
 
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse

@@ -12,8 +12,7 @@ from django.urls import reverse
 
 from videos import selectors
 from videos.management.commands import make_synthetic_summaries as synthetic
-from videos.models import Summary, normalize_topic
-from videos.services import SEARCH_CONFIG, _summary_search_parts, _summary_update_search_vector
+from videos.models import normalize_topic
 
 from .helpers import make_summary
 
@@ -127,15 +126,3 @@ def test_postgres_bullets_are_stripped_of_positions_and_still_match(viewer_clien
     assert "'zygomorph'" in text and "'zygomorph':" not in text  # no positions
     assert "'vector':1A" in text  # title keeps position and weight
     assert titles(viewer_client.get(URL, {"q": "zygomorphic"})) == ["Vector"]
-
-
-@on_postgres
-def test_postgres_synthetic_vector_is_the_service_vector():
-    summary = make_summary(title="Über Hashing", bullets={(1, 1): "Hashing once, with 12.5 examples."})
-    parts = _summary_search_parts(summary.video.title, summary.data)
-    stored = _vector_text(summary.pk)
-    Summary.objects.filter(pk=summary.pk).update(search_vector=synthetic._vector(parts))
-    assert _vector_text(summary.pk) == stored
-    _summary_update_search_vector(summary.pk, parts)
-    assert _vector_text(summary.pk) == stored
-    assert SEARCH_CONFIG == "english"

@@ -8,7 +8,7 @@ from django.urls import reverse
 from videos import curation, services
 from videos.models import FewShotExample, PromptTemplate, Summary
 
-from ..videos.factories import SummaryFactory, UserFactory, summary_data
+from ..videos.factories import SummaryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 import responses
 import youtube_transcript_api
-from django.urls import reverse
 
 from videos import ingestion
 from videos.ingest import fetch as fetch_module

@@ -19,7 +19,7 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Literal, Mapping
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import ParseError as XMLParseError

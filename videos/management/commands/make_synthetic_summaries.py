@@ -33,14 +33,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
-from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import connection, transaction
-from django.db.models import Func, Value
 from django.utils import timezone
 
 from videos.models import PromptTemplate, Summary, SummaryGeneralTopic, SummaryTopic, Topic, Transcript, Video, normalize_topic
 from videos.seed import load_seed, read_seed
-from videos.services import SEARCH_CONFIG
+from videos.services import summary_search_vector
 
 # Field -> (relative popularity, mean complexity, topic vocabulary).
 FIELD_PROFILES: dict[str, tuple[float, float, list[str]]] = {
@@ -284,7 +282,7 @@ class Command(BaseCommand):
                 decode_seconds=decode, tokens_per_second=out_tokens / decode, peak_memory_bytes=rng.randint(14, 17) * 10**9,
                 device="cuda", created_at=created, started_at=created, finished_at=created + timedelta(seconds=decode + 2),
                 attempts=1,
-                search_vector=_vector(parts) if postgres else None,
+                search_vector=summary_search_vector(parts) if postgres else None,
             ))
         summaries = Summary.objects.bulk_create(summaries)
 
@@ -320,18 +318,6 @@ class Command(BaseCommand):
 
 
 
-def _vector(parts: dict[str, str]):
-    """The weighted tsvector, computed by PostgreSQL in the INSERT itself, as
-    services._summary_update_search_vector does with an UPDATE: A, B and C with
-    positions, the bullets (D) stripped of them."""
-    vector = None
-    for weight, text in parts.items():
-        if weight == "D":
-            term = Func(SearchVector(Value(text), config=SEARCH_CONFIG), function="strip", output_field=SearchVectorField())
-        else:
-            term = SearchVector(Value(text), weight=weight, config=SEARCH_CONFIG)
-        vector = term if vector is None else Func(vector, term, template="(%(expressions)s)", arg_joiner=" || ", output_field=SearchVectorField())
-    return vector
 
 
 def _transcript(data: dict) -> str:
