@@ -110,6 +110,14 @@ def stop(children: list[tuple[str, subprocess.Popen]], grace: float = 15.0) -> N
             proc.wait(timeout=5)
 
 
+def celery_worker(queue: str, *, pool: str, concurrency: int, name: str, env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [PYTHON, "-m", "celery", "-A", "summarizer_site", "worker", "-Q", queue, "--pool", pool,
+         "--concurrency", str(concurrency), "--hostname", f"{name}@{socket.gethostname()}", "--loglevel", "INFO"],
+        env=env, cwd=BASE_DIR, start_new_session=True,
+    )
+
+
 def manage(*args: str, env: dict, check: bool = True) -> int:
     rc = subprocess.call([PYTHON, str(BASE_DIR / "manage.py"), *args], env=env, cwd=BASE_DIR)
     if check and rc != 0:
@@ -129,23 +137,9 @@ def ensure_env_file() -> None:
         say("wrote a new SECRET_KEY to .env")
 
 
-def check_database(env: dict) -> None:
-    code = (
-        "import django, sys\n"
-        "from django.db import connection\n"
-        "django.setup()\n"
-        "try:\n"
-        "    connection.ensure_connection()\n"
-        "except Exception as exc:\n"
-        "    print(f'the database at DATABASE_URL cannot be reached: {exc}'.splitlines()[0], file=sys.stderr); sys.exit(3)\n"
-    )
-    rc = subprocess.call([PYTHON, "-c", code], env={**env, "DJANGO_SETTINGS_MODULE": "summarizer_site.settings"}, cwd=BASE_DIR)
-    if rc != 0:
-        raise SystemExit(2)
-
-
-def check_settings(env: dict) -> None:
-    """Load the settings once so a bad variable is one clear line, not a traceback."""
+def check_config(env: dict, *, database: bool = True) -> None:
+    """Load the settings and reach the database once, in a child process, so a
+    bad variable or an unreachable database is one clear line, not a traceback."""
     code = (
         "import sys\n"
         "from django.core.exceptions import ImproperlyConfigured\n"
@@ -154,6 +148,15 @@ def check_settings(env: dict) -> None:
         "except ImproperlyConfigured as exc:\n"
         "    print(f'[summarizer] error: {exc}', file=sys.stderr); sys.exit(2)\n"
     )
+    if database:
+        code += (
+            "from django.db import connection\n"
+            "try:\n"
+            "    connection.ensure_connection()\n"
+            "except Exception as exc:\n"
+            "    print(f'[summarizer] error: the database at DATABASE_URL cannot be reached: {exc}'.splitlines()[0], file=sys.stderr)\n"
+            "    sys.exit(2)\n"
+        )
     rc = subprocess.call([PYTHON, "-c", code], env={**env, "DJANGO_SETTINGS_MODULE": "summarizer_site.settings"}, cwd=BASE_DIR)
     if rc != 0:
         raise SystemExit(2)
@@ -182,8 +185,7 @@ def run(args) -> int:
     env["PYTHONUNBUFFERED"] = "1"
     with redis_for(env) as redis_url:
         env["REDIS_URL"] = redis_url
-        check_settings(env)
-        check_database(env)
+        check_config(env)
         manage("migrate", "--noinput", "-v", "0", env=env)
         manage("collectstatic", "--noinput", "-v", "0", env=env)
         manage("load_seed", env=env)
@@ -201,24 +203,10 @@ def run(args) -> int:
             # requeues its job at once (reject_on_worker_lost), and only prefork
             # enforces the soft/hard time limits. The child keeps its model
             # loaded from job to job (no --max-tasks-per-child).
-            children.append(
-                ("worker", subprocess.Popen(
-                    [PYTHON, "-m", "celery", "-A", "summarizer_site", "worker", "-Q", "gpu",
-                     "--pool", "prefork", "--concurrency", "1",
-                     "--hostname", f"gpu@{socket.gethostname()}", "--loglevel", "INFO"],
-                    env=env, cwd=BASE_DIR, start_new_session=True,
-                ))
-            )
+            children.append(("worker", celery_worker("gpu", pool="prefork", concurrency=1, name="gpu", env=env)))
             # Transcript fetching and other light tasks: a small thread pool of
             # their own, so they never wait behind a running generation.
-            children.append(
-                ("io-worker", subprocess.Popen(
-                    [PYTHON, "-m", "celery", "-A", "summarizer_site", "worker", "-Q", "default",
-                     "--pool", "threads", "--concurrency", "4",
-                     "--hostname", f"io@{socket.gethostname()}", "--loglevel", "INFO"],
-                    env=env, cwd=BASE_DIR, start_new_session=True,
-                ))
-            )
+            children.append(("io-worker", celery_worker("default", pool="threads", concurrency=4, name="io", env=env)))
             say(f"the site is at http://{args.host}:{args.port}/ (admin at /admin/); Ctrl-C stops everything")
             stopping = {"flag": False}
 

@@ -14,27 +14,20 @@ from .test_curation import RUST_FROM_TRANSCRIPT
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def curator(client, django_user_model):
-    user = django_user_model.objects.create_superuser("curator", "c@example.com", "pw-for-tests-1")
-    client.force_login(user)
-    return client
-
-
-def test_live_validation_uses_the_generators_validator(curator, template):
+def test_live_validation_uses_the_generators_validator(admin_client, template):
     url = reverse("admin:videos_fewshotexample_validate")
     bad = summary_data(general=(("Quantum Computing", 0.5), ("Computer Architecture", 0.4), ("Theoretical Computer Science", 0.9)))
     bad["sections"][2]["content"].pop()
-    r = curator.post(url, {"template": template.pk, "answer": json.dumps(bad)}).json()
+    r = admin_client.post(url, {"template": template.pk, "answer": json.dumps(bad)}).json()
     assert r == {"ok": False, "errors": ["sections[2].content has 3 bullets; the template asks for 4"]}
     good = FewShotExample.objects.get(name="mixtral8x7b").answer
-    assert curator.post(url, {"template": template.pk, "answer": good}).json() == {"ok": True, "errors": []}
+    assert admin_client.post(url, {"template": template.pk, "answer": good}).json() == {"ok": True, "errors": []}
 
 
-def test_an_answer_with_the_wrong_shape_cannot_be_activated(curator, template):
+def test_an_answer_with_the_wrong_shape_cannot_be_activated(admin_client, template):
     bad = summary_data(sections=4)
     example = FewShotExample.objects.create(template=template, name="bad", transcript="t", answer=json.dumps(bad), is_active=False)
-    response = curator.post(
+    response = admin_client.post(
         reverse("admin:videos_fewshotexample_changelist"), {"action": "activate", "_selected_action": [example.pk]}, follow=True
     )
     assert "Bad not activated: sections has 4 sections; the template asks for 5" in response.content.decode()
@@ -42,11 +35,11 @@ def test_an_answer_with_the_wrong_shape_cannot_be_activated(curator, template):
     assert not example.is_active
 
 
-def test_example_page_shows_token_figures_and_preview(curator, template, seeded):
+def test_example_page_shows_token_figures_and_preview(admin_client, template, seeded):
     example = FewShotExample.objects.get(name="mixtral8x7b")
-    page = curator.get(reverse("admin:videos_fewshotexample_change", args=[example.pk])).content.decode()
+    page = admin_client.get(reverse("admin:videos_fewshotexample_change", args=[example.pk])).content.decode()
     assert "left for the transcript" in page
-    preview = curator.get(reverse("admin:videos_fewshotexample_preview", args=[example.pk]), {"video": "5C_HPTJg5ek"})
+    preview = admin_client.get(reverse("admin:videos_fewshotexample_preview", args=[example.pk]), {"video": "5C_HPTJg5ek"})
     assert preview.status_code == 200
     prompt = preview.context["prompt"]
     assert prompt.transcript_tokens_dropped == 0 and prompt.transcript_tokens_kept > 100
@@ -54,34 +47,34 @@ def test_example_page_shows_token_figures_and_preview(curator, template, seeded)
     assert "rust a memory safe compiled programming language" in html
 
 
-def test_promote_action_makes_an_inactive_example(curator, template, seeded):
+def test_promote_action_makes_an_inactive_example(admin_client, template, seeded):
     from videos.models import Video
 
     rust = Video.objects.get(slug="rust")
     s = SummaryFactory(video=rust, template=template, status=Summary.Status.RUNNING)
     services.summary_store_result(summary_id=s.pk, data=RUST_FROM_TRANSCRIPT, raw_output="{}")
-    curator.post(reverse("admin:videos_summary_changelist"), {"action": "promote_to_example", "_selected_action": [s.pk]})
+    admin_client.post(reverse("admin:videos_summary_changelist"), {"action": "promote_to_example", "_selected_action": [s.pk]})
     example = FewShotExample.objects.get(source_video=rust)
     assert not example.is_active and json.loads(example.answer) == RUST_FROM_TRANSCRIPT
 
 
-def test_make_default_refuses_a_template_that_does_not_fit(curator, template):
+def test_make_default_refuses_a_template_that_does_not_fit(admin_client, template):
     big = PromptTemplate.objects.create(
         name=template.name, version=2, instruction=template.instruction * 12, general_topics=template.general_topics,
         complexity_scale=template.complexity_scale,
     )
     for ex in template.examples.all():
         FewShotExample.objects.create(template=big, name=ex.name, transcript=ex.transcript, answer=ex.answer)
-    response = curator.post(
+    response = admin_client.post(
         reverse("admin:videos_prompttemplate_changelist"), {"action": "make_default", "_selected_action": [big.pk]}, follow=True
     )
     assert "Not made the default" in response.content.decode() and "over by" in response.content.decode()
     assert PromptTemplate.objects.get(is_default=True) == template
 
 
-def test_template_change_page_shows_the_diff(curator, template):
+def test_template_change_page_shows_the_diff(admin_client, template):
     SummaryFactory(template=template)
     template.instruction += "\nKeep it short."
     new = services.template_save(template=template)
-    page = curator.get(reverse("admin:videos_prompttemplate_change", args=[new.pk])).content.decode()
+    page = admin_client.get(reverse("admin:videos_prompttemplate_change", args=[new.pk])).content.decode()
     assert 'class="diff-add">+Keep it short.' in page

@@ -12,13 +12,6 @@ from .factories import summary_data
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client_logged(client, django_user_model):
-    user = django_user_model.objects.create_superuser("boss", "boss@example.com", "pw-for-tests-1")
-    client.force_login(user)
-    return client
-
-
 def _example_post(template, answer, **extra):
     data = {
         "template": template.pk,
@@ -38,54 +31,54 @@ def _errors(response):
     return [str(e) for errs in form.errors.values() for e in errs]
 
 
-def test_answer_with_too_few_bullets_names_the_path(admin_client_logged, template):
+def test_answer_with_too_few_bullets_names_the_path(admin_client, template):
     data = summary_data(general=(("Quantum Computing", 0.5), ("Computer Architecture", 0.4), ("Theoretical Computer Science", 0.9)))
     data["sections"][2]["content"].pop()
     before = FewShotExample.objects.count()
-    response = admin_client_logged.post(reverse("admin:videos_fewshotexample_add"), _example_post(template, json.dumps(data)))
+    response = admin_client.post(reverse("admin:videos_fewshotexample_add"), _example_post(template, json.dumps(data)))
     assert response.status_code == 200
     assert "sections[2].content has 3 bullets; the template asks for 4" in _errors(response)
     assert FewShotExample.objects.count() == before
 
 
-def test_answer_that_is_not_json_is_refused(admin_client_logged, template):
+def test_answer_that_is_not_json_is_refused(admin_client, template):
     before = FewShotExample.objects.count()
-    response = admin_client_logged.post(reverse("admin:videos_fewshotexample_add"), _example_post(template, "{not json"))
+    response = admin_client.post(reverse("admin:videos_fewshotexample_add"), _example_post(template, "{not json"))
     assert response.status_code == 200
     assert any(e.startswith("The answer is not valid JSON") for e in _errors(response))
     assert FewShotExample.objects.count() == before
 
 
-def test_answer_with_unknown_field_is_refused(admin_client_logged, template):
+def test_answer_with_unknown_field_is_refused(admin_client, template):
     data = summary_data(general=(("Cooking", 0.5), ("Computer Architecture", 0.4), ("Quantum Computing", 0.9)))
-    response = admin_client_logged.post(reverse("admin:videos_fewshotexample_add"), _example_post(template, json.dumps(data)))
+    response = admin_client.post(reverse("admin:videos_fewshotexample_add"), _example_post(template, json.dumps(data)))
     assert response.status_code == 200
     assert any("Cooking" in e for e in _errors(response))
     assert not FewShotExample.objects.filter(name="new-example").exists()
 
 
-def test_valid_answer_is_saved(admin_client_logged, template, seed_data):
+def test_valid_answer_is_saved(admin_client, template, seed_data):
     answer = seed_data["shots"][0]["answer"]
-    response = admin_client_logged.post(reverse("admin:videos_fewshotexample_add"), _example_post(template, answer))
+    response = admin_client.post(reverse("admin:videos_fewshotexample_add"), _example_post(template, answer))
     assert response.status_code == 302, _errors(response)
     assert json.loads(FewShotExample.objects.get(name="new-example").answer) == json.loads(answer)
 
 
-def test_stale_edit_of_an_example_is_refused(admin_client_logged, template):
+def test_stale_edit_of_an_example_is_refused(admin_client, template):
     example = FewShotExample.objects.get(name="mixtral8x7b")
     url = reverse("admin:videos_fewshotexample_change", args=[example.pk])
     first = _example_post(template, example.answer, name=example.name, transcript="first curator", base_revision=1)
     second = _example_post(template, example.answer, name=example.name, transcript="second curator", base_revision=1)
-    assert admin_client_logged.post(url, first).status_code == 302
-    response = admin_client_logged.post(url, second)
+    assert admin_client.post(url, first).status_code == 302
+    response = admin_client.post(url, second)
     assert response.status_code == 200
     assert "Someone else saved this example" in response.content.decode()
     example.refresh_from_db()
     assert example.transcript == "first curator" and example.revision == 2
 
 
-def test_invalid_video_id_in_admin_is_refused(admin_client_logged):
-    response = admin_client_logged.post(
+def test_invalid_video_id_in_admin_is_refused(admin_client):
+    response = admin_client.post(
         reverse("admin:videos_video_add"),
         {
             "youtube_id": "not-an-id",
@@ -105,7 +98,7 @@ def test_invalid_video_id_in_admin_is_refused(admin_client_logged):
     assert not Video.objects.filter(youtube_id="not-an-id").exists()
 
 
-def test_editing_a_used_template_makes_the_next_version(admin_client_logged, template):
+def test_editing_a_used_template_makes_the_next_version(admin_client, template):
     from .factories import SummaryFactory
 
     SummaryFactory(template=template)
@@ -124,7 +117,7 @@ def test_editing_a_used_template_makes_the_next_version(admin_client_logged, tem
         "general_topics_count": 3,
         "notes": "",
     }
-    response = admin_client_logged.post(url, post)
+    response = admin_client.post(url, post)
     assert response.status_code == 302
     template.refresh_from_db()
     assert not template.instruction.endswith("Be brief.")

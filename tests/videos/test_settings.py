@@ -36,7 +36,7 @@ def test_bad_configuration_is_one_clear_line(overrides, expected):
 def test_unreachable_database_is_one_clear_line():
     env = {k: v for k, v in os.environ.items()}
     env["DATABASE_URL"] = "postgres://nobody@127.0.0.1:1/none"
-    code = "import sys; from summarizer_site.launcher import check_database; check_database(dict(__import__('os').environ))"
+    code = "import sys; from summarizer_site.launcher import check_config; check_config(dict(__import__('os').environ))"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
