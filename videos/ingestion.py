@@ -61,6 +61,25 @@ def _enqueue_fetch(video_id: int) -> None:
     fetch_transcript_task.delay(video_id)
 
 
+def transcript_fetch_enqueue(*, video_id: int) -> str | None:
+    """Mark the video as fetching and send its fetch task. When the queue cannot
+    be reached the video is marked failed with that reason (never left
+    "fetching" with no task behind it) and the reason is returned."""
+    Video.objects.filter(pk=video_id).update(
+        transcript_state=Video.TranscriptState.FETCHING, transcript_error_code="", transcript_error=""
+    )
+    try:
+        _enqueue_fetch(video_id)
+    except Exception as exc:  # kombu and redis raise several kinds
+        reason = f"Could not reach the queue: {str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__}"
+        Video.objects.filter(pk=video_id).update(
+            transcript_state=Video.TranscriptState.FAILED, transcript_error_code="queue_unreachable", transcript_error=reason
+        )
+        log.warning("video %s: %s", video_id, reason)
+        return reason
+    return None
+
+
 @transaction.atomic
 def videos_submit(*, text: str, user=None) -> SubmitReport:
     """Add every new video of a paste (one URL or id per line) and queue its
@@ -93,7 +112,7 @@ def videos_submit(*, text: str, user=None) -> SubmitReport:
         )
         existing[p.video_id] = video
         outcomes.append(SubmitOutcome(p.line, p.input, "added", f"line {p.line}: {p.video_id} added", video))
-        transaction.on_commit(lambda pk=video.pk: _enqueue_fetch(pk))
+        transaction.on_commit(lambda pk=video.pk: transcript_fetch_enqueue(video_id=pk))
     outcomes.sort(key=lambda o: o.line)
     return SubmitReport(outcomes)
 

@@ -9,13 +9,11 @@ unregistered URL makes ``responses`` raise ConnectionError.
 
 import inspect
 import json
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 import responses
-import youtube_transcript_api
 from youtube_transcript_api import _errors as yta_errors
 
 from videos.ingest import fetch as fetch_module
@@ -31,10 +29,8 @@ from videos.ingest.fetch import (
 )
 from videos.ingest.types import Segment
 
-ASSETS = Path(youtube_transcript_api.__file__).resolve().parent / "test" / "assets"
-WATCH = "https://www.youtube.com/watch"
-PLAYER = "https://www.youtube.com/youtubei/v1/player"
-TIMEDTEXT = "https://www.youtube.com/api/timedtext"
+from .recorded import PLAYER, TIMEDTEXT, WATCH, asset, happy_youtube
+
 VIDEO = "GJLlxj_dtq8"
 
 REFERENCE_SEGMENTS = [
@@ -42,14 +38,6 @@ REFERENCE_SEGMENTS = [
     Segment(1.54, 4.16, "this is not the original transcript"),
     Segment(5.7, 3.239, "just something shorter, I made up for testing"),
 ]
-
-
-def asset(name: str) -> bytes:
-    path = ASSETS / name
-    if not path.exists():
-        pytest.fail(f"recorded response {path} is missing: the installed youtube-transcript-api "
-                    "no longer ships its test assets")
-    return path.read_bytes()
 
 
 class Sleeps(list):
@@ -66,11 +54,7 @@ def fresh_clients():
 
 @pytest.fixture
 def yt():
-    """YouTube's happy path, as in the library's own test setUp."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        rsps.post(PLAYER, body=asset("youtube.innertube.json.static"), content_type="application/json")
-        rsps.get(WATCH, body=asset("youtube.html.static"))
-        rsps.get(TIMEDTEXT, body=asset("transcript.xml.static"))
+    with happy_youtube() as rsps:
         yield rsps
 
 

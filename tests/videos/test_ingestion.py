@@ -6,25 +6,17 @@ from pathlib import Path
 
 import pytest
 import responses
-import youtube_transcript_api
 
 from videos import ingestion
 from videos.ingest import fetch as fetch_module
 from videos.models import Transcript, Video
 
+from ..ingest.recorded import PLAYER, asset, happy_youtube
 from .factories import UserFactory, VideoFactory
 
 pytestmark = pytest.mark.django_db
 
-ASSETS = Path(youtube_transcript_api.__file__).resolve().parent / "test" / "assets"
 FILES = Path(__file__).resolve().parents[1] / "ingest" / "files"
-WATCH = "https://www.youtube.com/watch"
-PLAYER = "https://www.youtube.com/youtubei/v1/player"
-TIMEDTEXT = "https://www.youtube.com/api/timedtext"
-
-
-def asset(name):
-    return (ASSETS / name).read_bytes()
 
 
 @pytest.fixture(autouse=True)
@@ -47,10 +39,7 @@ def fetch_until_final(video, max_attempts=10):
 
 @pytest.fixture
 def youtube():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        rsps.post(PLAYER, body=asset("youtube.innertube.json.static"), content_type="application/json")
-        rsps.get(WATCH, body=asset("youtube.html.static"))
-        rsps.get(TIMEDTEXT, body=asset("transcript.xml.static"))
+    with happy_youtube() as rsps:
         yield rsps
 
 
@@ -94,6 +83,19 @@ def test_twenty_mixed_lines_get_one_outcome_each(django_capture_on_commit_callba
     assert Video.objects.filter(youtube_id="kxT8-C1vmd4").exists()
     assert Video.objects.count() == 13
     assert len(queued) == 12  # each new video is queued for its transcript, once
+
+
+def test_a_queue_that_cannot_be_reached_leaves_no_video_fetching(django_capture_on_commit_callbacks, monkeypatch):
+    def broken(pk):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
+
+    monkeypatch.setattr(ingestion, "_enqueue_fetch", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = ingestion.videos_submit(text="UiX8K-xBUpE")
+    assert [o.status for o in report.outcomes] == ["added"]
+    video = Video.objects.get(youtube_id="UiX8K-xBUpE")
+    assert video.transcript_state == "failed" and video.transcript_error_code == "queue_unreachable"
+    assert video.transcript_error == "Could not reach the queue: Error 111 connecting to 127.0.0.1:1. Connection refused."
 
 
 def test_submitting_the_same_paste_again_adds_nothing(monkeypatch):

@@ -17,20 +17,21 @@ pytestmark = pytest.mark.django_db
 FILES = Path(__file__).resolve().parents[1] / "ingest" / "files"
 
 
-@pytest.fixture
-def submitter(client):
-    user = UserFactory(username="sub")
-    user.groups.add(Group.objects.get(name="Submitters"))
+def _log_in_as(client, group: str):
+    user = UserFactory(username=group.lower())
+    user.groups.add(Group.objects.get(name=group))
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def submitter(client):
+    return _log_in_as(client, "Submitters")
 
 
 @pytest.fixture
 def viewer(client):
-    user = UserFactory(username="view")
-    user.groups.add(Group.objects.get(name="Viewers"))
-    client.force_login(user)
-    return client
+    return _log_in_as(client, "Viewers")
 
 
 def test_submit_page_lists_one_outcome_per_line(submitter, monkeypatch):

@@ -103,14 +103,9 @@ def video_fetch(request, youtube_id):
     if hasattr(video, "transcript"):
         messages.info(request, "This video has a transcript already.")
     else:
-        Video.objects.filter(pk=video.pk).update(transcript_state=Video.TranscriptState.FETCHING, transcript_error="")
-        try:
-            ingestion._enqueue_fetch(video.pk)
-        except Exception as exc:
-            Video.objects.filter(pk=video.pk).update(
-                transcript_state=Video.TranscriptState.FAILED, transcript_error=f"Could not reach the queue: {exc}"
-            )
-            messages.error(request, f"Could not reach the queue: {exc}")
+        failure = ingestion.transcript_fetch_enqueue(video_id=video.pk)
+        if failure:
+            messages.error(request, failure)
         else:
             messages.success(request, "Fetching the transcript from YouTube.")
     return redirect("videos:video", youtube_id=youtube_id)
