@@ -20,6 +20,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
+from django.db.models import Q
 
 from .models import Summary
 
@@ -55,10 +56,9 @@ def queue_position(summary: Summary) -> int | None:
     """
     if summary.status != Summary.Status.QUEUED:
         return None
-    ahead = Summary.objects.filter(status=Summary.Status.QUEUED).filter(
-        created_at__lt=summary.created_at
-    ).count() + Summary.objects.filter(
-        status=Summary.Status.QUEUED, created_at=summary.created_at, pk__lt=summary.pk
+    ahead = Summary.objects.filter(
+        Q(created_at__lt=summary.created_at) | Q(created_at=summary.created_at, pk__lt=summary.pk),
+        status=Summary.Status.QUEUED,
     ).count()
     return ahead + 1
 
