@@ -195,7 +195,7 @@ def run(args) -> int:
             children.append(
                 ("daphne", subprocess.Popen(
                     [PYTHON, "-m", "daphne", "-b", args.host, "-p", str(args.port), "summarizer_site.asgi:application"],
-                    env=env, cwd=BASE_DIR, start_new_session=True,
+                    env={"DATABASE_POOL_SIZE": "8", **env}, cwd=BASE_DIR, start_new_session=True,
                 ))
             )
             # prefork with one child, not --pool solo: the main process outlives a

@@ -62,6 +62,16 @@ def _database_from_env():
         config["OPTIONS"].setdefault("timeout", 20)
         config["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
         config["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # A connection pool (psycopg_pool) for the web processes: daphne runs each
+        # request in a thread of its own, so persistent connections (CONN_MAX_AGE)
+        # would pile up, and a new connection per request costs a server process
+        # fork each time. Off by default: a Celery prefork parent must not hand
+        # its pool's connections down to its children. `bin/run` and the
+        # catalogue benchmark turn it on for daphne.
+        pool_size = env.int("DATABASE_POOL_SIZE", default=0)
+        if pool_size > 0:
+            config.setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": pool_size, "timeout": 10}
     config.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
     config.setdefault("TEST", {})
     return config
@@ -188,6 +198,30 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# HTTP requests one web process runs at once; the rest wait their turn
+# (summarizer_site.admission). 0: no limit.
+HTTP_CONCURRENCY = env.int("HTTP_CONCURRENCY", default=4)
+
+# --- Cache ----------------------------------------------------------------
+# Shared by the web processes and the workers (Redis), so that a worker that
+# stores a summary invalidates every process's catalogue pages at once
+# (videos.catalogue_cache). Short socket timeouts: the cache is an
+# optimisation, and a page must not wait on a Redis that is gone.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CACHE_PREFIX", default="summarizer"),
+            "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# How long a rendered catalogue page stays cached (0: never). Entries are exact
+# regardless (see videos.catalogue_cache); this bounds the memory they hold.
+CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=300)
 
 # --- Celery ---------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -24,6 +24,17 @@ def pytest_configure(config):
     }
 
 
+@pytest.fixture(autouse=True)
+def _new_catalogue_generation():
+    """Cached catalogue pages and charts belong to a generation (videos.catalogue_cache);
+    each test starts a new one, so it never sees another test's pages: the database is
+    rolled back after a test, the cache (the real Redis) is not."""
+    from videos import catalogue_cache
+
+    catalogue_cache.advance()
+    yield
+
+
 @pytest.fixture(scope="session")
 def output_dir() -> Path:
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)

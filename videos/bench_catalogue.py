@@ -40,21 +40,31 @@ from urllib.parse import urlencode
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BENCH_USER = "bench-viewer"
-_TIMING = re.compile(r"app;dur=([0-9.]+)")
+_APP = re.compile(r"\bapp;dur=([0-9.]+)")
+_QUEUE = re.compile(r"\bqueue;dur=([0-9.]+)")
+_CACHE = re.compile(r"\bcache;desc=(\w+)")
 
 
 @dataclass
 class Samples:
     latency_ms: list[float] = field(default_factory=list)
     server_ms: list[float] = field(default_factory=list)
+    queue_ms: list[float] = field(default_factory=list)
+    # server time by the catalogue cache's answer: "hit", "miss" or "off"
+    by_cache: dict[str, list[float]] = field(default_factory=lambda: collections.defaultdict(list))
     errors: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, latency: float, server: float | None) -> None:
+    def add(self, latency: float, timing: str) -> None:
+        app, queue, cache = _APP.search(timing), _QUEUE.search(timing), _CACHE.search(timing)
         with self.lock:
             self.latency_ms.append(latency)
-            if server is not None:
-                self.server_ms.append(server)
+            if app:
+                self.server_ms.append(float(app.group(1)))
+                if cache:
+                    self.by_cache[cache.group(1)].append(float(app.group(1)))
+            if queue:
+                self.queue_ms.append(float(queue.group(1)))
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -73,7 +83,7 @@ def free_port() -> int:
 
 def catalogue_queries(rng: random.Random, *, common: int = 6, mid: int = 6) -> list[tuple[str, str]]:
     """Typical "two filters plus a search" queries, drawn from the data: `common`
-    topics among the 20 most frequent ones and `mid` among those ranked 200 to
+    topics among the 100 most frequent ones and `mid` among those ranked 200 to
     1,500 by how many summaries name them. Each query searches for the topic's
     name, filtered to the field its summaries most often have, within that
     field's usual complexity (its median for those summaries, +-0.2).
@@ -86,7 +96,7 @@ def catalogue_queries(rng: random.Random, *, common: int = 6, mid: int = 6) -> l
     ranked = list(
         SummaryTopic.objects.values("topic_id").annotate(n=Count("summary_id", distinct=True)).order_by("-n", "topic_id")[:1500]
     )
-    picks = [("common", i) for i in rng.sample(range(min(20, len(ranked))), min(common, len(ranked)))]
+    picks = [("common", i) for i in rng.sample(range(min(100, len(ranked))), min(common, len(ranked), 100))]
     if len(ranked) > 200:
         picks += [("mid", i) for i in rng.sample(range(200, len(ranked)), min(mid, len(ranked) - 200))]
     out = []
@@ -106,7 +116,7 @@ def catalogue_queries(rng: random.Random, *, common: int = 6, mid: int = 6) -> l
     return out
 
 
-def prepare(seed: int) -> tuple[str, list[tuple[str, str]], list[int], dict]:
+def prepare(seed: int, *, queries: int) -> tuple[str, list[tuple[str, str]], list[int], dict]:
     """Django side: a viewer session, the catalogue queries and some summary ids."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "summarizer_site.settings")
     import django
@@ -134,7 +144,7 @@ def prepare(seed: int) -> tuple[str, list[tuple[str, str]], list[int], dict]:
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
 
-    queries = catalogue_queries(random.Random(seed))
+    queries = catalogue_queries(random.Random(seed), common=queries // 2, mid=queries - queries // 2)
     info = {
         "database": f"{connection.vendor} {settings.DATABASES['default'].get('NAME')}",
         "summaries": Summary.objects.current().count(),
@@ -145,7 +155,8 @@ def prepare(seed: int) -> tuple[str, list[tuple[str, str]], list[int], dict]:
 
 def start_servers(n: int) -> tuple[list[subprocess.Popen], list[int]]:
     procs, ports = [], []
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # As `bin/run` starts daphne: with a database connection pool.
+    env = {"DATABASE_POOL_SIZE": "8", **os.environ, "PYTHONUNBUFFERED": "1"}
     # As `bin/run` does: the production static storage needs its manifest.
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=BASE_DIR, env=env, check=True)
     for _ in range(n):
@@ -200,8 +211,7 @@ def client(port: int, cookie: str, paths: list[str], samples: Samples, rng: rand
         if response.status != 200:
             samples.errors += 1
             continue
-        match = _TIMING.search(response.getheader("Server-Timing") or "")
-        samples.add(latency, float(match.group(1)) if match else None)
+        samples.add(latency, response.getheader("Server-Timing") or "")
     conn.close()
 
 
@@ -220,25 +230,42 @@ def run(kind: str, make_path, *, clients: int, requests: int, ports: list[int], 
     return samples
 
 
+def zipf_weights(n: int) -> list[float]:
+    """Popularity of the n queries: the k-th most asked is asked 1/k as often as the first."""
+    return [1 / (k + 1) for k in range(n)]
+
+
+def describe(values: list[float]) -> str:
+    return f"p50={percentile(values, 50):7.1f} ms p95={percentile(values, 95):7.1f} ms"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m videos.bench_catalogue", description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=30, help="requests per client and page kind")
-    parser.add_argument("--servers", type=int, default=1, help="daphne processes (clients spread over them)")
+    parser.add_argument("--servers", type=int, default=2, help="daphne processes (clients spread over them)")
+    parser.add_argument("--concurrency", type=int, default=None, help="HTTP_CONCURRENCY of each daphne process (default: the setting's)")
+    parser.add_argument("--queries", type=int, default=40, help="distinct catalogue queries, half common topics, half mid-frequency")
+    parser.add_argument("--no-cache", action="store_true", help="run with CATALOGUE_CACHE_SECONDS=0: every page computed")
     parser.add_argument("--warmup", type=int, default=3, help="warm-up requests per client and page kind")
     parser.add_argument("--seed", type=int, default=1, help="seed for the query mix and the clients")
     args = parser.parse_args(argv)
 
-    cookie, labelled, ids, info = prepare(args.seed)
+    if args.no_cache:
+        os.environ["CATALOGUE_CACHE_SECONDS"] = "0"
+    if args.concurrency is not None:
+        os.environ["HTTP_CONCURRENCY"] = str(args.concurrency)
+    cookie, labelled, ids, info = prepare(args.seed, queries=args.queries)
     queries = [path for _, path in labelled]
+    weights = zipf_weights(len(queries))
     print(f"database: {info['database']}, {info['summaries']:,} current summaries, CONN_MAX_AGE={info['conn_max_age']}")
-    print(f"catalogue queries (each client picks one at random per request; {len(queries)} in the mix):")
+    print(f"catalogue queries ({len(queries)}, each request picks one, the k-th 1/k as often as the first):")
     for label, path in labelled:
         print(f"  {label}: {path}")
     procs, ports = start_servers(args.servers)
     try:
         pages = {
-            "catalogue (2 filters + search)": lambda rng: rng.choice(queries),
+            "catalogue (2 filters + search)": lambda rng: rng.choices(queries, weights)[0],
             "summary page": lambda rng: f"/summaries/{rng.choice(ids)}/",
         }
         results = {}
@@ -254,18 +281,20 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(
-        f"{args.clients} concurrent clients, {args.servers} daphne process(es), "
-        f"{info['summaries']:,} summaries on {info['database']}; "
+        f"{args.clients} concurrent clients, {args.servers} daphne process(es) admitting "
+        f"{os.environ.get('HTTP_CONCURRENCY', 'the default number of')} requests at a time each, "
+        f"catalogue cache {'off' if args.no_cache else 'on'}, {info['summaries']:,} summaries on {info['database']}; "
         f"1-min load average {' -> '.join(f'{x:.2f}' for x in loads)} ({os.cpu_count()} CPUs; the bench itself adds to it)"
     )
+    print("server = admission to response (Server-Timing app); queue = waiting for admission; latency = as the client saw it")
     for kind, (s, elapsed) in results.items():
         n = len(s.latency_ms)
-        print(
-            f"{kind:32s} n={n:5d} errors={s.errors}  {n / elapsed:6.1f} req/s  "
-            f"latency p50={percentile(s.latency_ms, 50):7.1f} ms p95={percentile(s.latency_ms, 95):7.1f} ms  "
-            f"server p50={percentile(s.server_ms, 50):7.1f} ms p95={percentile(s.server_ms, 95):7.1f} ms"
-            + (f"  (mean server {statistics.fmean(s.server_ms):.1f} ms)" if s.server_ms else "")
-        )
+        print(f"{kind:32s} n={n:5d} errors={s.errors}  {n / elapsed:6.1f} req/s")
+        print(f"    server  {describe(s.server_ms)}" + (f"  (mean {statistics.fmean(s.server_ms):.1f} ms)" if s.server_ms else ""))
+        for state, values in sorted(s.by_cache.items()):
+            print(f"    server, cache {state:4s} ({len(values):4d} requests, {100 * len(values) / max(1, len(s.server_ms)):5.1f}%)  {describe(values)}")
+        print(f"    queue   {describe(s.queue_ms)}")
+        print(f"    latency {describe(s.latency_ms)}")
     return 0
 
 

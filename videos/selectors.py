@@ -6,21 +6,22 @@ The catalogue is a pipeline: base (current, done summaries) -> FilterSet
 
 from __future__ import annotations
 
-import hashlib
+import json
+
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
-from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Prefetch, QuerySet, Subquery, Value, When, Window
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value, When, Window
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Lower
 
 from inference.schema import ScaleBand, TemplateShape
 
+from . import catalogue_cache
 from .filters import SummaryFilter, catalogue_fields
 from .models import PromptTemplate, Summary, SummaryGeneralTopic, SummaryTopic, normalize_topic
 from .services import SEARCH_CONFIG
@@ -128,9 +129,10 @@ class Catalogue:
         return self.applied_sort == "newest"
 
 
-def summary_catalogue(*, data) -> Catalogue:
-    """The catalogue's pipeline for a GET QueryDict: base, FilterSet, search, ordering."""
-    all_fields = catalogue_fields()
+def summary_catalogue(*, data, fields: list[str] | None = None) -> Catalogue:
+    """The catalogue's pipeline for a GET QueryDict: base, FilterSet, search, ordering.
+    `fields`: the fields offered (catalogue_fields() when not given)."""
+    all_fields = catalogue_fields() if fields is None else fields
     filterset = SummaryFilter(data=data or None, queryset=summary_catalogue_base(), fields=all_fields)
     queryset = filterset.qs  # validates the form; invalid filters are left out
     cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
@@ -173,19 +175,16 @@ COUNT_CAP = 10_000
 _MAX_OFFSET = 10**9
 
 
-def _page_keys(queryset: QuerySet[Summary], *, offset: int, limit: int) -> list[tuple[int, int]]:
-    """(id, number of matches) for one page of `queryset` in its order: one pass over the matches.
+@dataclass
+class PageKeys:
+    ids: list[int]  # the page's summary ids, in order
+    count: int  # matches in all
+    # (field, complexity, number of general topics) over every match, when asked for
+    general: list[tuple[str, float, int]] | None = None
 
-    On PostgreSQL the sort keys (the rank, say) are computed in a subquery that
-    the planner may not flatten (OFFSET 0), so each match reaches the sort as
-    (id, keys) and the sort is an in-memory top-N heapsort. Flattened, PostgreSQL
-    sorts whole rows, search vector included, below the window count, and spills
-    that sort to disk. SQLite (no OFFSET without LIMIT) gets the plain query.
-    """
-    if connection.vendor != "postgresql":
-        return list(
-            queryset.annotate(catalogue_total=Window(Count("*"))).values_list("pk", "catalogue_total")[offset : offset + limit]
-        )
+
+def _order_terms(queryset: QuerySet[Summary]) -> tuple[dict, list[str]]:
+    """The queryset's ordering as named key expressions and the ORDER BY terms over them."""
     keys, outer = {}, []
     for i, term in enumerate(queryset.query.order_by):
         nulls = ""
@@ -198,20 +197,61 @@ def _page_keys(queryset: QuerySet[Summary], *, offset: int, limit: int) -> list[
             descending, expression = False, term
         keys[f"catalogue_k{i}"] = expression
         outer.append(f"catalogue_k{i} {'DESC' if descending else 'ASC'}{nulls}")
+    return keys, outer
+
+
+def _page_keys(queryset: QuerySet[Summary], *, offset: int, limit: int, general: bool = False) -> PageKeys:
+    """One page of `queryset` in its order and the number of matches, in one pass over
+    the matches; with `general`, also the general topics of every match by field and
+    complexity (the overview chart's data), from the same pass.
+
+    On PostgreSQL the sort keys (the rank, say) are computed once per match into a
+    materialized CTE of narrow rows (id, keys): the sort is an in-memory top-N
+    heapsort, the count and the chart read the CTE, and no card column, join or
+    TOASTed value is read for a match that is not on the page. SQLite gets the
+    plain query with a window count (and no chart data: it is computed apart).
+    """
+    if connection.vendor != "postgresql":
+        rows = list(
+            queryset.annotate(catalogue_total=Window(Count("*"))).values_list("pk", "catalogue_total")[offset : offset + limit]
+        )
+        if rows:
+            return PageKeys(ids=[pk for pk, _ in rows], count=rows[0][1])
+        return PageKeys(ids=[], count=queryset.count() if offset else 0)  # past the end: count apart
+    keys, outer = _order_terms(queryset)
     inner = queryset.order_by().annotate(**keys).values_list("id", *keys)
     sql, params = inner.query.sql_with_params()
+    order = ", ".join(outer)
+    general_sql = ""
+    if general:
+        table = connection.ops.quote_name(SummaryGeneralTopic._meta.db_table)
+        general_sql = (
+            ", (SELECT coalesce(json_agg(json_build_array(g.field, g.complexity, g.n)), '[]'::json) FROM ("
+            f"SELECT field, complexity, count(*) AS n FROM {table} WHERE summary_id IN (SELECT id FROM matches) "
+            "GROUP BY field, complexity) AS g)"
+        )
     with serial_plan(), connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, COUNT(*) OVER () FROM ({sql} OFFSET 0) AS matches ORDER BY {', '.join(outer)} LIMIT %s OFFSET %s",
+            f"WITH matches AS MATERIALIZED ({sql}) "
+            "SELECT (SELECT count(*) FROM matches), "
+            f"(SELECT coalesce(array_agg(id ORDER BY {order}), '{{}}') FROM "
+            f"(SELECT * FROM matches ORDER BY {order} LIMIT %s OFFSET %s) AS page)"
+            f"{general_sql}",
             [*params, limit, offset],
         )
-        return cursor.fetchall()
+        row = cursor.fetchone()
+    distribution = None
+    if general:
+        raw = row[2]
+        raw = json.loads(raw) if isinstance(raw, str) else raw
+        distribution = [(str(f), float(c), int(n)) for f, c, n in raw]
+    return PageKeys(ids=list(row[1]), count=int(row[0]), general=distribution)
 
 
 @contextmanager
 def serial_plan():
-    """On PostgreSQL, plan the next queries without parallel workers (SET LOCAL, for this
-    transaction only). A catalogue query reads a few thousand rows: two workers cut its
+    """On PostgreSQL, plan the next queries without parallel workers and with enough
+    work_mem to hash the matches in memory (SET LOCAL, for this transaction only). A catalogue query reads a few thousand rows: two workers cut its
     time alone a little but cost about three times the CPU, and under concurrent requests
     on a small machine the CPU is what runs out."""
     if connection.vendor != "postgresql":
@@ -220,6 +260,8 @@ def serial_plan():
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            # A broad search hashes ~15,000 matches: at the default 4 MB that spills to disk.
+            cursor.execute("SET LOCAL work_mem = '32MB'")
         yield
 
 
@@ -241,7 +283,7 @@ class CataloguePaginator(Paginator):
         return f"{self.num_pages}+" if self.capped else str(self.num_pages)
 
 
-def summary_catalogue_page(catalogue: Catalogue, number, *, per_page: int) -> Page:
+def summary_catalogue_page(catalogue: Catalogue, number, *, per_page: int, general: bool = False) -> Page:
     """One page of the catalogue, with as few passes over the matched set as the sort allows.
 
     - Newest first, no search: the page is a LIMIT over the catalogue's index
@@ -249,8 +291,8 @@ def summary_catalogue_page(catalogue: Catalogue, number, *, per_page: int) -> Pa
       at COUNT_CAP + 1 rows, so a broad filter never counts the whole library.
     - Any other sort (best match, title, complexity) must read every match to
       order them anyway: one query returns the page and, in the same pass, the
-      exact number of matches (COUNT(*) OVER ()). Only a page past the end
-      needs a count of its own.
+      exact number of matches and, with `general` (on PostgreSQL), the chart's
+      data as `page.general` (None when not computed here).
     Page numbers behave as Paginator.get_page: not a number -> the first page,
     out of range -> the last.
     """
@@ -260,21 +302,24 @@ def summary_catalogue_page(catalogue: Catalogue, number, *, per_page: int) -> Pa
             n = int(number)
         except (TypeError, ValueError):
             n = 1
-        if 1 <= n and n * per_page <= _MAX_OFFSET:
-            # Narrow rows (id, sort keys, count): the sort of every match stays in memory and
-            # no card column, join or TOASTed value is read for a match that is not on the page.
-            keys = _page_keys(queryset, offset=(n - 1) * per_page, limit=per_page)
-            if keys:
-                ids = [pk for pk, _ in keys]
-                by_id = {s.pk: s for s in queryset.filter(pk__in=ids)}
-                rows = [by_id[pk] for pk in ids if pk in by_id]
-                paginator = CataloguePaginator(queryset, per_page, count=keys[0][1])
-                return Page(rows, n, paginator)
-        paginator = CataloguePaginator(queryset, per_page, count=queryset.count())
-        return paginator.get_page(number)
+        # Below 1 or absurdly far: past the end, which shows the last page (as Paginator.get_page).
+        n = _MAX_OFFSET // per_page if n < 1 else min(n, _MAX_OFFSET // per_page)
+        keys = _page_keys(queryset, offset=(n - 1) * per_page, limit=per_page, general=general)
+        if not keys.ids and keys.count:  # past the end: the last page
+            n = (keys.count + per_page - 1) // per_page
+            keys = PageKeys(
+                ids=_page_keys(queryset, offset=(n - 1) * per_page, limit=per_page).ids, count=keys.count, general=keys.general
+            )
+        by_id = {s.pk: s for s in queryset.filter(pk__in=keys.ids)} if keys.ids else {}
+        paginator = CataloguePaginator(queryset, per_page, count=keys.count)
+        page = Page([by_id[pk] for pk in keys.ids if pk in by_id], n if keys.ids else 1, paginator)
+        page.general = keys.general
+        return page
     count = queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
     paginator = CataloguePaginator(queryset, per_page, count=count, capped=count > COUNT_CAP)
-    return paginator.get_page(number)
+    page = paginator.get_page(number)
+    page.general = None
+    return page
 
 
 # --- the complexity overview ------------------------------------------------------
@@ -284,6 +329,29 @@ def catalogue_shape() -> TemplateShape | None:
     """The default template's shape: the scale the overview chart is drawn against."""
     template = PromptTemplate.objects.order_by("-is_default", "name", "-version").first()
     return template.shape() if template else None
+
+
+@dataclass(frozen=True)
+class CatalogueMeta:
+    fields: list[str]  # the fields the filters offer
+    scale: tuple[ScaleBand, ...]  # the default template's complexity scale
+
+
+_meta_memo: dict[int, CatalogueMeta] = {}
+
+
+def catalogue_meta(generation: int | None = None) -> CatalogueMeta:
+    """The fields and the scale, read from the templates. Kept in this process per
+    catalogue generation (a template saved moves the generation on); read each time
+    when there is no generation (the cache is off or unreachable)."""
+    if generation is not None and generation in _meta_memo:
+        return _meta_memo[generation]
+    shape = catalogue_shape()
+    meta = CatalogueMeta(fields=catalogue_fields(), scale=shape.scale if shape else ())
+    if generation is not None:
+        _meta_memo.clear()
+        _meta_memo[generation] = meta
+    return meta
 
 
 @dataclass
@@ -304,27 +372,18 @@ def band_index(scale: tuple[ScaleBand, ...], complexity: float) -> int:
     return best
 
 
-# The chart changes only when the matched set does; a short TTL bounds how stale it can be
-# after a curator changes which summary is current (new summaries change the key).
-CHART_CACHE_SECONDS = 60
+def cached_distribution(catalogue: Catalogue, *, scale: tuple[ScaleBand, ...], generation: int | None):
+    """The chart's data for the catalogue's matches if cached (per catalogue generation and
+    normalized filter key: another sort or page of the same filters reuses it), else None."""
+    return catalogue_cache.get("chart", generation, *_chart_parts(catalogue, scale))
 
 
-def summary_complexity_distribution_cached(
-    catalogue: Catalogue, *, total: int, scale: tuple[ScaleBand, ...]
-) -> list[FieldDistribution]:
-    """summary_complexity_distribution of the catalogue's matches, cached per normalized
-    filter key (fields, range, topic, search; not the sort or the page) in Django's default
-    cache for CHART_CACHE_SECONDS. The key also holds the number of matches and the newest
-    summary and general topic ids, so new summaries are seen at once."""
-    newest = Summary.objects.aggregate(m=Max("pk"))["m"], SummaryGeneralTopic.objects.aggregate(m=Max("pk"))["m"]
-    raw = repr((catalogue.filter_key, tuple(catalogue.fields), total, newest, [(b.min, b.max) for b in scale]))
-    key = "catalogue-chart:" + hashlib.sha256(raw.encode()).hexdigest()
-    distribution = cache.get(key)
-    if distribution is None:
-        with serial_plan():
-            distribution = summary_complexity_distribution(catalogue.queryset, fields=catalogue.fields, scale=scale)
-        cache.set(key, distribution, CHART_CACHE_SECONDS)
-    return distribution
+def cache_distribution(catalogue: Catalogue, distribution, *, scale: tuple[ScaleBand, ...], generation: int | None) -> None:
+    catalogue_cache.put("chart", generation, distribution, *_chart_parts(catalogue, scale))
+
+
+def _chart_parts(catalogue: Catalogue, scale: tuple[ScaleBand, ...]) -> tuple:
+    return (catalogue.filter_key, tuple(catalogue.fields), [(b.min, b.max) for b in scale])
 
 
 def summary_complexity_distribution(
@@ -338,11 +397,20 @@ def summary_complexity_distribution(
         .values_list("field", "complexity")
         .annotate(n=Count("id"))
     )
+    with serial_plan():
+        counted = [(name, float(complexity), n) for name, complexity, n in rows]
+    return distribution_from_counts(counted, fields=fields, scale=scale)
+
+
+def distribution_from_counts(
+    rows: list[tuple[str, float, int]], *, fields: list[str], scale: tuple[ScaleBand, ...]
+) -> list[FieldDistribution]:
+    """(field, complexity, n) rows into per-field counts by scale band; every offered field gets a row."""
     by_field: dict[str, list[int]] = {f: [0] * len(scale) for f in fields}
     for name, complexity, n in rows:
         counts = by_field.setdefault(name, [0] * len(scale))
         if scale:
-            counts[band_index(scale, float(complexity))] += n
+            counts[band_index(scale, complexity)] += n
     return [FieldDistribution(field=f, counts=c, total=sum(c)) for f, c in by_field.items()]
 
 

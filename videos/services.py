@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from inference.schema import SummaryValidationError, validate_summary
 
+from . import catalogue_cache
 from .models import FewShotExample, PromptTemplate, Summary, SummaryGeneralTopic, SummaryTopic, Topic, Video, normalize_topic
 
 
@@ -255,6 +256,7 @@ def summary_store_result(
             topic = _topic_for(name, cache)
             links.setdefault((topic.pk, s), SummaryTopic(summary=summary, topic=topic, section=s, position=i))
     SummaryTopic.objects.bulk_create(links.values())
+    catalogue_cache.invalidate()
     return summary
 
 
@@ -266,6 +268,7 @@ def summary_make_current(*, summary: Summary) -> Summary:
     Summary.objects.filter(video_id=summary.video_id, is_current=True).exclude(pk=summary.pk).update(is_current=False)
     Summary.objects.filter(pk=summary.pk).update(is_current=True)
     summary.is_current = True
+    catalogue_cache.invalidate()
     return summary
 
 

@@ -7,13 +7,3 @@ from .helpers import viewer
 def viewer_client(client, db):
     client.force_login(viewer())
     return client
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """The overview chart is cached per filter key; a test must not see another test's data."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()

@@ -26,4 +26,6 @@ async def test_home_page_asks_for_a_login():
 async def test_admin_login_is_served():
     response = await _get("/admin/login/")
     assert response["status"] == 200
+    # Admitted through summarizer_site.admission, which times the wait and the run.
+    assert dict(response["headers"])[b"server-timing"].startswith(b"queue;dur=")
     assert b"csrfmiddlewaretoken" in response["body"]

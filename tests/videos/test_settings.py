@@ -50,3 +50,15 @@ def test_unreachable_redis_is_one_clear_line():
     assert result.returncode == 2
     assert "Redis at REDIS_URL redis://127.0.0.1:1/0 does not answer" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_pool_is_configured_for_postgresql_only_when_asked():
+    code = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS', {}).get('pool'))"
+    pg = {"DATABASE_URL": "postgres://someone@127.0.0.1:5432/db"}
+    asked = _manage({**pg, "DATABASE_POOL_SIZE": "6"}, "shell", "-c", code)
+    assert asked.returncode == 0, asked.stderr
+    assert asked.stdout.strip().splitlines()[-1] == "{'min_size': 1, 'max_size': 6, 'timeout': 10}"
+    for overrides in (pg, {"DATABASE_URL": "sqlite:////tmp/x.sqlite3", "DATABASE_POOL_SIZE": "6"}):
+        result = _manage(overrides, "shell", "-c", code)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip().splitlines()[-1] == "None"

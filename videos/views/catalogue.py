@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header, urlencode
@@ -22,14 +23,20 @@ from django.views.decorators.http import require_GET
 
 from inference.schema import ScaleBand, TemplateShape
 
+from .. import catalogue_cache
+from ..filters import SummaryFilter
 from ..models import PromptTemplate, Summary, Transcript
 from ..selectors import (
+    CatalogueMeta,
     FieldDistribution,
-    catalogue_shape,
+    catalogue_meta,
     complexity_percent,
     summary_catalogue,
     summary_catalogue_page,
-    summary_complexity_distribution_cached,
+    cache_distribution,
+    cached_distribution,
+    distribution_from_counts,
+    summary_complexity_distribution,
     summary_detail,
     summary_others,
 )
@@ -201,31 +208,62 @@ def _query_without(request, *names: str) -> str:
     return params.urlencode()
 
 
+def _catalogue_results(request, gen: int | None, meta: CatalogueMeta):
+    """Compute and render the results block (count, chart, cards, pages): (html, filterset)."""
+    result = summary_catalogue(data=request.GET, fields=meta.fields)
+    scale = meta.scale
+    distribution = cached_distribution(result, scale=scale, generation=gen)
+    # Without a cached chart, the page query brings its data from the same pass where it can.
+    page = summary_catalogue_page(result, request.GET.get("page"), per_page=PAGE_SIZE, general=distribution is None)
+    if distribution is None:
+        if page.general is not None:
+            distribution = distribution_from_counts(page.general, fields=result.fields, scale=scale)
+        else:
+            distribution = summary_complexity_distribution(result.queryset, fields=result.fields, scale=scale)
+        cache_distribution(result, distribution, scale=scale, generation=gen)
+    context = {
+        "notes": result.notes,
+        "page": page,
+        "cards": _cards(page.object_list, _Shapes()),
+        "query": result.query,
+        "chart": build_chart(distribution, scale),
+        "page_query": _query_without(request, "page"),
+    }
+    # render_to_string returns the autoescaped template output as a SafeString; it is
+    # cached and inserted as it is, so nothing a model wrote is ever marked safe here.
+    return render_to_string("videos/_results.html", context, request), result.filterset
+
+
 @require_GET
 @permission_required(VIEW_PERMISSION, raise_exception=True)
 def catalogue(request):
+    """The catalogue. The results block depends only on the query string and the
+    data, so it is cached per query string and catalogue generation
+    (videos.catalogue_cache: exact, shared by every process); the filter form
+    around it is rendered for each request."""
     started = time.perf_counter()
-    result = summary_catalogue(data=request.GET)
-    page = summary_catalogue_page(result, request.GET.get("page"), per_page=PAGE_SIZE)
-    shapes = _Shapes()
-    shape = catalogue_shape()
-    scale = shape.scale if shape else ()
-    distribution = summary_complexity_distribution_cached(result, total=page.paginator.count, scale=scale)
-    context = {
-        "filter": result.filterset,
-        "form": result.filterset.form,
-        "notes": result.notes,
-        "page": page,
-        "cards": _cards(page.object_list, shapes),
-        "query": result.query,
-        "chart": build_chart(distribution, scale),
-        "scale": scale,
-        "page_query": _query_without(request, "page"),
-    }
-    partial = request.htmx and not request.htmx.history_restore_request
-    response = render(request, "videos/_results.html" if partial else "videos/catalogue.html", context)
+    gen = catalogue_cache.generation()
+    meta = catalogue_meta(gen)
+    query_key = sorted(request.GET.lists())
+    results = catalogue_cache.get("results", gen, query_key)
+    hit = results is not None
+    filterset = None
+    if not hit:
+        results, filterset = _catalogue_results(request, gen, meta)
+        catalogue_cache.put("results", gen, results, query_key)
+    if request.htmx and not request.htmx.history_restore_request:
+        response = HttpResponse(results)
+    else:
+        if filterset is None:
+            filterset = SummaryFilter(data=request.GET or None, queryset=Summary.objects.none(), fields=meta.fields)
+            filterset.is_valid()  # the form shows its errors, as on a computed page
+        context = {"form": filterset.form, "results": results, "scale": meta.scale}
+        response = render(request, "videos/catalogue.html", context)
     patch_vary_headers(response, ["HX-Request"])
-    response["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+    response["Server-Timing"] = (
+        f"view;dur={(time.perf_counter() - started) * 1000:.1f}, "
+        f"cache;desc={'hit' if hit else 'miss' if gen is not None else 'off'}"
+    )
     return response
 
 
@@ -301,7 +339,7 @@ def summary_page(request, pk: int):
         "templates": PromptTemplate.objects.order_by("name", "-version") if request.user.has_perm("videos.regenerate_summary") else (),
     }
     response = render(request, "videos/summary.html", context)
-    response["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+    response["Server-Timing"] = f"view;dur={(time.perf_counter() - started) * 1000:.1f}"
     return response
 
 

@@ -36,6 +36,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from videos import catalogue_cache
 from videos.models import PromptTemplate, Summary, SummaryGeneralTopic, SummaryTopic, Topic, Transcript, Video, normalize_topic
 from videos.seed import load_seed, read_seed
 from videos.services import summary_search_vector
@@ -246,6 +247,7 @@ class Command(BaseCommand):
                     # catalogue's filters are index-only scans from the first request.
                     # (VACUUM cannot run inside a transaction, as in a test.)
                     cursor.execute(f"{'ANALYZE' if connection.in_atomic_block else 'VACUUM ANALYZE'} {table}")
+        catalogue_cache.invalidate()  # bulk_create sends no signals
         self.stdout.write(self.style.SUCCESS(f"Made {count} summaries in {time.monotonic() - started:.1f} s."))
 
     @transaction.atomic

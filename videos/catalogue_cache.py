@@ -1,0 +1,105 @@
+"""The catalogue's shared cache: rendered result pages and overview charts.
+
+Every cached entry is keyed by the catalogue's *generation*, a counter in
+Django's default cache (Redis whenever REDIS_URL is set, so the web processes
+and the workers share it). A write that changes what the catalogue shows
+(a summary stored or made current, a video or template edited, anything
+deleted) calls `invalidate()`, which moves the counter on: every entry of the
+old generation is unreachable at once and expires on its own. Nothing is
+ever served from a generation older than the last committed change, so the
+cache is exact rather than "at most N seconds stale"; the TTL only bounds
+the memory an unused entry holds.
+
+The cache is an optimisation, never a dependency: when Redis cannot be
+reached, reads miss, writes are dropped, and the catalogue is computed from
+the database as it would be without a cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+GENERATION_KEY = "catalogue:generation"
+
+
+def enabled() -> bool:
+    return settings.CATALOGUE_CACHE_SECONDS > 0
+
+
+def _get(key: str) -> Any:
+    try:
+        return cache.get(key)
+    except Exception as exc:  # the cache backend's own errors (redis ConnectionError, TimeoutError…)
+        log.warning("catalogue cache unavailable (%s); computing without it", exc)
+        return None
+
+
+def _set(key: str, value: Any, timeout: int) -> None:
+    try:
+        cache.set(key, value, timeout)
+    except Exception as exc:
+        log.warning("catalogue cache unavailable (%s); result not stored", exc)
+
+
+def generation() -> int | None:
+    """The current generation, or None when the cache cannot be used (then nothing is cached)."""
+    if not enabled():
+        return None
+    try:
+        value = cache.get(GENERATION_KEY)
+        if value is None:
+            # First use (or the cache was emptied): start a generation. add() keeps a
+            # concurrent first use from going back to an older number.
+            cache.add(GENERATION_KEY, 1, timeout=None)
+            value = cache.get(GENERATION_KEY)
+        return int(value) if value is not None else None
+    except Exception as exc:
+        log.warning("catalogue cache unavailable (%s); computing without it", exc)
+        return None
+
+
+def advance() -> None:
+    """Move the generation on now (invalidate() also does it at commit)."""
+    try:
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:  # no generation yet: nothing cached can be stale
+            cache.add(GENERATION_KEY, 1, timeout=None)
+    except Exception as exc:
+        # The entries of the current generation stay reachable until their TTL ends.
+        log.warning("catalogue cache not invalidated (%s)", exc)
+
+
+def invalidate() -> None:
+    """Call after a write that changes what the catalogue shows.
+
+    The counter moves now (so this process and the others stop using the old
+    entries) and again when the surrounding transaction commits: a page computed
+    by another request between the two, from data that was not committed yet,
+    belongs to the first of them and is never read."""
+    advance()
+    transaction.on_commit(advance)
+
+
+def key(kind: str, gen: int, *parts: Any) -> str:
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    return f"catalogue:{kind}:{gen}:{digest}"
+
+
+def get(kind: str, gen: int | None, *parts: Any) -> Any:
+    if gen is None:
+        return None
+    return _get(key(kind, gen, *parts))
+
+
+def put(kind: str, gen: int | None, value: Any, *parts: Any) -> None:
+    if gen is not None:
+        _set(key(kind, gen, *parts), value, settings.CATALOGUE_CACHE_SECONDS)
