@@ -3,20 +3,29 @@
     DATABASE_URL=postgres://…/summarizer_bench python -m videos.bench_catalogue [--clients 20] [--requests 30]
 
 Fill the database first (`manage.py make_synthetic_summaries 100000`). The
-script starts daphne itself (`--servers N` processes on consecutive ports, the
-clients spread over them as a proxy would; default 1), logs a bench viewer in
+script starts daphne itself as `bin/run` does (a database connection pool),
+`--servers N` processes on consecutive ports (default 2, one per core here),
+each admitting `--concurrency` requests at a time (HTTP_CONCURRENCY; default 1
+here), the clients spread over them as a proxy would. It logs a bench viewer in
 through a session cookie, warms up, then runs `--clients` concurrent clients,
 each sending `--requests` requests per page kind over a keep-alive connection:
 
 - catalogue: two filters (a field and a complexity range) plus a search for a
-  topic, drawn from the data (see catalogue_queries): a mix of common topics
-  (among the 20 most frequent) and mid-frequency ones (ranked 200 to 1,500),
-  each client picking one at random per request;
+  topic, drawn from the data (see catalogue_queries): `--queries` distinct
+  queries, half common topics (among the 100 most frequent) and half
+  mid-frequency ones (ranked 200 to 1,500); each request picks one, the k-th
+  query 1/k as often as the first (a team asks some things far more often);
 - summary page: random current summaries.
 
-It reports, per page, p50 and p95 of the time the client waited for the whole
-response ("latency", queueing included) and of the time the view itself took
-(from the Server-Timing header the views send). The figures are printed last.
+The catalogue's result cache is on, as in production, unless `--no-cache`;
+a page is a miss the first time its query is asked (and after any change to
+the catalogue, which the benchmark does not make).
+
+It reports, per page, p50 and p95 of the server time (admission to response,
+from the Server-Timing header of summarizer_site.admission), of the server time
+split by the cache's answer (hit, miss, off), of the time spent waiting for
+admission, and of the latency the client saw (queueing included). The figures
+are printed last.
 """
 
 from __future__ import annotations
@@ -244,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=30, help="requests per client and page kind")
     parser.add_argument("--servers", type=int, default=2, help="daphne processes (clients spread over them)")
-    parser.add_argument("--concurrency", type=int, default=None, help="HTTP_CONCURRENCY of each daphne process (default: the setting's)")
+    parser.add_argument("--concurrency", type=int, default=1, help="HTTP_CONCURRENCY of each daphne process")
     parser.add_argument("--queries", type=int, default=40, help="distinct catalogue queries, half common topics, half mid-frequency")
     parser.add_argument("--no-cache", action="store_true", help="run with CATALOGUE_CACHE_SECONDS=0: every page computed")
     parser.add_argument("--warmup", type=int, default=3, help="warm-up requests per client and page kind")
@@ -253,8 +262,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.no_cache:
         os.environ["CATALOGUE_CACHE_SECONDS"] = "0"
-    if args.concurrency is not None:
-        os.environ["HTTP_CONCURRENCY"] = str(args.concurrency)
+    os.environ["HTTP_CONCURRENCY"] = str(args.concurrency)
     cookie, labelled, ids, info = prepare(args.seed, queries=args.queries)
     queries = [path for _, path in labelled]
     weights = zipf_weights(len(queries))
@@ -282,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(
         f"{args.clients} concurrent clients, {args.servers} daphne process(es) admitting "
-        f"{os.environ.get('HTTP_CONCURRENCY', 'the default number of')} requests at a time each, "
+        f"{args.concurrency} request(s) at a time each, "
         f"catalogue cache {'off' if args.no_cache else 'on'}, {info['summaries']:,} summaries on {info['database']}; "
         f"1-min load average {' -> '.join(f'{x:.2f}' for x in loads)} ({os.cpu_count()} CPUs; the bench itself adds to it)"
     )

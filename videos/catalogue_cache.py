@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from typing import Any
 
 from django.conf import settings
@@ -56,9 +57,7 @@ def generation() -> int | None:
     try:
         value = cache.get(GENERATION_KEY)
         if value is None:
-            # First use (or the cache was emptied): start a generation. add() keeps a
-            # concurrent first use from going back to an older number.
-            cache.add(GENERATION_KEY, 1, timeout=None)
+            _start()
             value = cache.get(GENERATION_KEY)
         return int(value) if value is not None else None
     except Exception as exc:
@@ -66,13 +65,21 @@ def generation() -> int | None:
         return None
 
 
+def _start() -> None:
+    """First use, or the counter was lost (a Redis restart, an eviction): start from the
+    clock in milliseconds, above any generation used before, so that an entry that
+    outlived the counter is never read again. add() keeps a concurrent start from
+    going back to an older number."""
+    cache.add(GENERATION_KEY, time.time_ns() // 1_000_000, timeout=None)
+
+
 def advance() -> None:
     """Move the generation on now (invalidate() also does it at commit)."""
     try:
         try:
             cache.incr(GENERATION_KEY)
-        except ValueError:  # no generation yet: nothing cached can be stale
-            cache.add(GENERATION_KEY, 1, timeout=None)
+        except ValueError:  # no generation yet
+            _start()
     except Exception as exc:
         # The entries of the current generation stay reachable until their TTL ends.
         log.warning("catalogue cache not invalidated (%s)", exc)

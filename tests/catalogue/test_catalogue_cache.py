@@ -108,3 +108,14 @@ def test_the_cache_can_be_turned_off(viewer_client, three, settings):
     assert catalogue_cache.generation() is None
     for _ in range(2):
         assert cache_state(viewer_client.get(URL, **HTMX)) == "off"
+
+
+def test_a_lost_counter_never_brings_old_pages_back(viewer_client, three):
+    from django.core.cache import cache
+
+    viewer_client.get(URL, **HTMX)
+    before = catalogue_cache.generation()
+    cache.delete(catalogue_cache.GENERATION_KEY)  # as a Redis restart or an eviction would
+    after = catalogue_cache.generation()
+    assert after > before
+    assert cache_state(viewer_client.get(URL, **HTMX)) == "miss"
