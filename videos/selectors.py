@@ -7,7 +7,6 @@ The catalogue is a pipeline: base (current, done summaries) -> FilterSet
 from __future__ import annotations
 
 import json
-
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -251,9 +250,10 @@ def _page_keys(queryset: QuerySet[Summary], *, offset: int, limit: int, general:
 @contextmanager
 def serial_plan():
     """On PostgreSQL, plan the next queries without parallel workers and with enough
-    work_mem to hash the matches in memory (SET LOCAL, for this transaction only). A catalogue query reads a few thousand rows: two workers cut its
-    time alone a little but cost about three times the CPU, and under concurrent requests
-    on a small machine the CPU is what runs out."""
+    work_mem to hash the matches in memory (SET LOCAL, for this transaction only).
+    A catalogue query reads a few thousand rows: two workers cut its time alone a
+    little but cost about three times the CPU, and under concurrent requests on a
+    small machine the CPU is what runs out."""
     if connection.vendor != "postgresql":
         yield
         return
