@@ -400,7 +400,10 @@ class SummaryGeneralTopic(models.Model):
             ),
             models.UniqueConstraint(fields=["summary", "field"], name="general_topic_unique_field"),
         ]
-        indexes = [models.Index(fields=["field", "complexity"], name="general_topic_field_complexity")]
+        # The catalogue's field x complexity filter. summary_id last makes it covering: the
+        # filter's matches come from the index alone (an index-only scan on PostgreSQL), not
+        # from tens of thousands of heap visits.
+        indexes = [models.Index(fields=["field", "complexity", "summary"], name="general_topic_field_cx_summary")]
 
     def __str__(self) -> str:
         return f"{self.field} {self.complexity}"
