@@ -201,7 +201,7 @@ else:
 
 # HTTP requests one web process runs at once; the rest wait their turn
 # (summarizer_site.admission). 0: no limit.
-HTTP_CONCURRENCY = env.int("HTTP_CONCURRENCY", default=4)
+HTTP_CONCURRENCY = env.int("HTTP_CONCURRENCY", default=2)
 
 # --- Cache ----------------------------------------------------------------
 # Shared by the web processes and the workers (Redis), so that a worker that
