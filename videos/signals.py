@@ -2,7 +2,8 @@
 
 The services call `catalogue_cache.invalidate()` themselves where they change
 what the catalogue shows with queryset updates (which send no signal). These
-receivers cover the rest: edits and deletions made anywhere, the admin included.
+receivers cover the rest: edits and deletions made anywhere, the admin included
+(a general topic's field or complexity can be edited on its own admin page).
 """
 
 from django.db.models.signals import post_delete, post_save
@@ -15,6 +16,8 @@ from .models import PromptTemplate, Summary, SummaryGeneralTopic, SummaryTopic, 
 @receiver(post_save, sender=Video, dispatch_uid="catalogue-video-saved")
 @receiver(post_save, sender=PromptTemplate, dispatch_uid="catalogue-template-saved")
 @receiver(post_save, sender=Topic, dispatch_uid="catalogue-topic-saved")
+@receiver(post_save, sender=SummaryGeneralTopic, dispatch_uid="catalogue-general-topic-saved")
+@receiver(post_save, sender=SummaryTopic, dispatch_uid="catalogue-topic-link-saved")
 @receiver(post_delete, sender=Video, dispatch_uid="catalogue-video-deleted")
 @receiver(post_delete, sender=PromptTemplate, dispatch_uid="catalogue-template-deleted")
 @receiver(post_delete, sender=Summary, dispatch_uid="catalogue-summary-deleted")

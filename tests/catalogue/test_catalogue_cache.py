@@ -88,6 +88,15 @@ def test_a_video_edit_and_a_deletion_are_seen_by_the_next_request(viewer_client,
     assert card_titles(response.content) == ["Renamed video", "Video 0 hashing"]
 
 
+def test_a_general_topic_edited_on_its_own_is_seen_by_the_next_request(viewer_client, three):
+    params = {"field": QC, "cmin": "0.9"}
+    assert card_titles(viewer_client.get(URL, params, **HTMX).content) == []
+    general = three[0].general_topics.get(field=QC)
+    general.complexity = "0.95"
+    general.save()  # as its admin page does
+    assert card_titles(viewer_client.get(URL, params, **HTMX).content) == ["Video 0 hashing"]
+
+
 def test_without_redis_the_page_is_computed(viewer_client, three, settings):
     settings.CACHES = {
         "default": {
