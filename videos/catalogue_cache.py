@@ -89,11 +89,13 @@ def invalidate() -> None:
     """Call after a write that changes what the catalogue shows.
 
     The counter moves now (so this process and the others stop using the old
-    entries) and again when the surrounding transaction commits: a page computed
+    entries) and, inside a transaction, again when it commits: a page computed
     by another request between the two, from data that was not committed yet,
-    belongs to the first of them and is never read."""
+    belongs to the first of them and is never read. (Outside one, the write is
+    already committed and once is enough.)"""
     advance()
-    transaction.on_commit(advance)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(advance)
 
 
 def key(kind: str, gen: int, *parts: Any) -> str:

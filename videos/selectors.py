@@ -170,7 +170,7 @@ def _decimal_key(value) -> str:
 
 # Counting stops here when the count would cost a scan of its own: "10,000+ summaries".
 COUNT_CAP = 10_000
-# Beyond this offset a page number is nonsense (and would overflow the OFFSET): it goes to the count path.
+# Beyond this offset a page number is nonsense (and would overflow the OFFSET): it is read as past the end.
 _MAX_OFFSET = 10**9
 
 
@@ -266,7 +266,7 @@ def serial_plan():
 
 
 class CataloguePaginator(Paginator):
-    """A Paginator whose count is given (from the page query's window count, or a capped count)
+    """A Paginator whose count is given (from the page query's own count, or a capped count)
     instead of being asked of the database once more. `capped`: there are more than `count` - 1."""
 
     def __init__(self, object_list, per_page, *, count: int, capped: bool = False):

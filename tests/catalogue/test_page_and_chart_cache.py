@@ -1,5 +1,5 @@
 """How the catalogue fetches a page and its chart: the counts stay right whether
-they come from the page query (window count), a capped count, or a page past the
+they come from the page query (its own count), a capped count, or a page past the
 end; the chart is cached per filter key and sees new summaries at once. Also the
 synthetic data's topic popularity and, on PostgreSQL, the smaller search vector."""
 
