@@ -21,8 +21,10 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
+from django.db import connection
 from django.db.models import Exists, OuterRef
 
+from .general_codes import GeneralCodesMatch
 from .models import PromptTemplate, SummaryGeneralTopic, SummaryTopic, normalize_topic
 
 SEARCH_MAX_CHARS = 500
@@ -140,18 +142,23 @@ class SummaryFilter(django_filters.FilterSet):
         if fields or lo is not None or hi is not None:
             # One general topic must satisfy every condition at once: a summary
             # with Quantum Computing at 0.2 and Algorithms at 0.9 does not match
-            # "Quantum Computing from 0.8".
-            general = SummaryGeneralTopic.objects.filter(summary=OuterRef("pk"))
-            if fields:
-                general = general.filter(field__in=fields)
-            if lo is not None:
-                general = general.filter(complexity__gte=lo)
-            if hi is not None:
-                general = general.filter(complexity__lte=hi)
-            queryset = queryset.filter(Exists(general))
+            # "Quantum Computing from 0.8". PostgreSQL checks the codes on the
+            # summary row (videos.general_codes); SQLite asks the general topic table.
+            if connection.vendor == "postgresql":
+                queryset = queryset.filter(GeneralCodesMatch(fields, lo, hi))
+            else:
+                general = SummaryGeneralTopic.objects.filter(summary=OuterRef("pk"))
+                if fields:
+                    general = general.filter(field__in=fields)
+                if lo is not None:
+                    general = general.filter(complexity__gte=lo)
+                if hi is not None:
+                    general = general.filter(complexity__lte=hi)
+                queryset = queryset.filter(Exists(general))
         topic = normalize_topic(data.get("topic") or "")
         if topic:
             queryset = queryset.filter(
                 Exists(SummaryTopic.objects.filter(summary=OuterRef("pk"), topic__normalized=topic))
             )
         return queryset
+

@@ -20,8 +20,9 @@ from django.db.models.functions import Lower
 
 from inference.schema import ScaleBand, TemplateShape
 
-from . import catalogue_cache
+from . import catalogue_cache, general_codes
 from .filters import SummaryFilter, catalogue_fields
+from .general_codes import GeneralCodes
 from .models import PromptTemplate, Summary, SummaryGeneralTopic, SummaryTopic, normalize_topic
 from .services import SEARCH_CONFIG
 
@@ -218,17 +219,16 @@ def _page_keys(queryset: QuerySet[Summary], *, offset: int, limit: int, general:
             return PageKeys(ids=[pk for pk, _ in rows], count=rows[0][1])
         return PageKeys(ids=[], count=queryset.count() if offset else 0)  # past the end: count apart
     keys, outer = _order_terms(queryset)
-    inner = queryset.order_by().annotate(**keys).values_list("id", *keys)
-    sql, params = inner.query.sql_with_params()
-    order = ", ".join(outer)
+    columns = dict(keys)
     general_sql = ""
     if general:
-        table = connection.ops.quote_name(SummaryGeneralTopic._meta.db_table)
-        general_sql = (
-            ", (SELECT coalesce(json_agg(json_build_array(g.field, g.complexity, g.n)), '[]'::json) FROM ("
-            f"SELECT field, complexity, count(*) AS n FROM {table} WHERE summary_id IN (SELECT id FROM matches) "
-            "GROUP BY field, complexity) AS g)"
-        )
+        # Each match's general topics as codes on its own row (videos.general_codes):
+        # the chart is a count over the matches, with no join per match.
+        columns["catalogue_codes"] = GeneralCodes()
+        general_sql = ", " + general_codes.chart_sql("matches", "catalogue_codes")
+    inner = queryset.order_by().annotate(**columns).values_list("id", *columns)
+    sql, params = inner.query.sql_with_params()
+    order = ", ".join(outer)
     with serial_plan(), connection.cursor() as cursor:
         cursor.execute(
             f"WITH matches AS MATERIALIZED ({sql}) "
@@ -243,7 +243,7 @@ def _page_keys(queryset: QuerySet[Summary], *, offset: int, limit: int, general:
     if general:
         raw = row[2]
         raw = json.loads(raw) if isinstance(raw, str) else raw
-        distribution = [(str(f), float(c), int(n)) for f, c, n in raw]
+        distribution = [(str(f), int(c) / 100, int(n)) for f, c, n in raw]
     return PageKeys(ids=list(row[1]), count=int(row[0]), general=distribution)
 
 
