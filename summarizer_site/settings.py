@@ -222,6 +222,11 @@ else:
 # How long a rendered catalogue page stays cached (0: never). Entries are exact
 # regardless (see videos.catalogue_cache); this bounds the memory they hold.
 CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=300)
+# After a change, a worker computes this many of the most asked catalogue pages
+# again (0: none), starting this many seconds later, so that a burst of changes
+# is warmed once.
+CATALOGUE_WARM_PAGES = env.int("CATALOGUE_WARM_PAGES", default=20)
+CATALOGUE_WARM_DELAY = env.float("CATALOGUE_WARM_DELAY", default=1.0)
 
 # --- Celery ---------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -18,8 +18,10 @@ each sending `--requests` requests per page kind over a keep-alive connection:
 - summary page: random current summaries.
 
 The catalogue's result cache is on, as in production, unless `--no-cache`;
-a page is a miss the first time its query is asked (and after any change to
-the catalogue, which the benchmark does not make).
+a page is a miss the first time its query is asked, and again after any change
+to the catalogue. `--change-every SECONDS` makes such a change during the
+measured catalogue run, as a stored summary does (a worker storing one every
+SECONDS): it shows what the team sees while summaries are being generated.
 
 It reports, per page, p50 and p95 of the server time (admission to response,
 from the Server-Timing header of summarizer_site.admission), of the server time
@@ -62,6 +64,7 @@ class Samples:
     # server time by the catalogue cache's answer: "hit", "miss" or "off"
     by_cache: dict[str, list[float]] = field(default_factory=lambda: collections.defaultdict(list))
     errors: int = 0
+    changes: int = 0  # times the catalogue changed during the run (--change-every)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, latency: float, timing: str) -> None:
@@ -162,7 +165,7 @@ def prepare(seed: int, *, queries: int) -> tuple[str, list[tuple[str, str]], lis
     return session.session_key, queries, ids, info
 
 
-def start_servers(n: int) -> tuple[list[subprocess.Popen], list[int]]:
+def start_servers(n: int, *, worker: bool) -> tuple[list[subprocess.Popen], list[int]]:
     procs, ports = [], []
     # As `bin/run` starts daphne: with a database connection pool.
     env = {"DATABASE_POOL_SIZE": "8", **os.environ, "PYTHONUNBUFFERED": "1"}
@@ -188,6 +191,17 @@ def start_servers(n: int) -> tuple[list[subprocess.Popen], list[int]]:
                     stop_servers(procs)
                     raise SystemExit(f"daphne on port {port} did not start")
                 time.sleep(0.2)
+    if worker:
+        # A worker for the `default` queue, as `bin/run` starts one: it runs the catalogue
+        # warm-up after each change, on the same cores as the servers.
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "summarizer_site", "worker", "-Q", "default", "--pool", "threads",
+                 "--concurrency", "1", "--hostname", f"bench-io@{socket.gethostname()}", "--loglevel", "WARNING"],
+                cwd=BASE_DIR, env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+        )
     return procs, ports
 
 
@@ -224,7 +238,9 @@ def client(port: int, cookie: str, paths: list[str], samples: Samples, rng: rand
     conn.close()
 
 
-def run(kind: str, make_path, *, clients: int, requests: int, ports: list[int], cookie: str, seed: int) -> Samples:
+def run(
+    kind: str, make_path, *, clients: int, requests: int, ports: list[int], cookie: str, seed: int, change_every: float = 0
+) -> Samples:
     samples = Samples()
     threads = []
     for c in range(clients):
@@ -232,11 +248,28 @@ def run(kind: str, make_path, *, clients: int, requests: int, ports: list[int], 
         paths = [make_path(rng) for _ in range(requests)]
         port = ports[c % len(ports)]
         threads.append(threading.Thread(target=client, args=(port, cookie, paths, samples, rng), name=f"{kind}-{c}"))
+    done = threading.Event()
+    changer = threading.Thread(target=change_catalogue, args=(change_every, done, samples), name="changes") if change_every else None
     for t in threads:
         t.start()
+    if changer:
+        changer.start()
     for t in threads:
         t.join()
+    done.set()
+    if changer:
+        changer.join()
     return samples
+
+
+def change_catalogue(every: float, done: threading.Event, samples: Samples) -> None:
+    """Every `every` seconds, move the catalogue generation on, as storing a summary or
+    making one current does: every cached page is then computed again when next asked."""
+    from videos import catalogue_cache
+
+    while not done.wait(every):
+        catalogue_cache.invalidate()
+        samples.changes += 1
 
 
 def zipf_weights(n: int) -> list[float]:
@@ -256,12 +289,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=1, help="HTTP_CONCURRENCY of each daphne process")
     parser.add_argument("--queries", type=int, default=40, help="distinct catalogue queries, half common topics, half mid-frequency")
     parser.add_argument("--no-cache", action="store_true", help="run with CATALOGUE_CACHE_SECONDS=0: every page computed")
+    parser.add_argument(
+        "--no-warm", action="store_true", help="run with CATALOGUE_WARM_PAGES=0: no warm-up after a change (and no worker)"
+    )
     parser.add_argument("--warmup", type=int, default=3, help="warm-up requests per client and page kind")
     parser.add_argument("--seed", type=int, default=1, help="seed for the query mix and the clients")
+    parser.add_argument(
+        "--change-every", type=float, default=0, metavar="SECONDS",
+        help="during the measured catalogue run, change the catalogue every SECONDS as a stored summary does "
+        "(every cached page is computed again); default: no change",
+    )
     args = parser.parse_args(argv)
 
     if args.no_cache:
         os.environ["CATALOGUE_CACHE_SECONDS"] = "0"
+    if args.no_warm:
+        os.environ["CATALOGUE_WARM_PAGES"] = "0"
     os.environ["HTTP_CONCURRENCY"] = str(args.concurrency)
     cookie, labelled, ids, info = prepare(args.seed, queries=args.queries)
     queries = [path for _, path in labelled]
@@ -270,7 +313,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"catalogue queries ({len(queries)}, each request picks one, the k-th 1/k as often as the first):")
     for label, path in labelled:
         print(f"  {label}: {path}")
-    procs, ports = start_servers(args.servers)
+    warm = not (args.no_cache or args.no_warm)
+    procs, ports = start_servers(args.servers, worker=warm)
     try:
         pages = {
             "catalogue (2 filters + search)": lambda rng: rng.choices(queries, weights)[0],
@@ -281,7 +325,10 @@ def main(argv: list[str] | None = None) -> int:
         for i, (kind, make_path) in enumerate(pages.items()):
             run(kind, make_path, clients=args.clients, requests=args.warmup, ports=ports, cookie=cookie, seed=99 + i)
             started = time.perf_counter()
-            samples = run(kind, make_path, clients=args.clients, requests=args.requests, ports=ports, cookie=cookie, seed=i)
+            changes = args.change_every if kind.startswith("catalogue") else 0
+            samples = run(
+                kind, make_path, clients=args.clients, requests=args.requests, ports=ports, cookie=cookie, seed=i, change_every=changes
+            )
             results[kind] = (samples, time.perf_counter() - started)
             loads.append(os.getloadavg()[0])
     finally:
@@ -291,13 +338,15 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{args.clients} concurrent clients, {args.servers} daphne process(es) admitting "
         f"{args.concurrency} request(s) at a time each, "
-        f"catalogue cache {'off' if args.no_cache else 'on'}, {info['summaries']:,} summaries on {info['database']}; "
+        f"catalogue cache {'off' if args.no_cache else 'on'}{', worker warm-up on' if warm else ''}, "
+        f"{info['summaries']:,} summaries on {info['database']}; "
         f"1-min load average {' -> '.join(f'{x:.2f}' for x in loads)} ({os.cpu_count()} CPUs; the bench itself adds to it)"
     )
     print("server = admission to response (Server-Timing app); queue = waiting for admission; latency = as the client saw it")
     for kind, (s, elapsed) in results.items():
         n = len(s.latency_ms)
-        print(f"{kind:32s} n={n:5d} errors={s.errors}  {n / elapsed:6.1f} req/s")
+        changed = f", the catalogue changed {s.changes} time(s) during the run" if s.changes else ""
+        print(f"{kind:32s} n={n:5d} errors={s.errors}  {n / elapsed:6.1f} req/s over {elapsed:.1f} s{changed}")
         print(f"    server  {describe(s.server_ms)}" + (f"  (mean {statistics.fmean(s.server_ms):.1f} ms)" if s.server_ms else ""))
         for state, values in sorted(s.by_cache.items()):
             print(f"    server, cache {state:4s} ({len(values):4d} requests, {100 * len(values) / max(1, len(s.server_ms)):5.1f}%)  {describe(values)}")

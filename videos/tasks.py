@@ -94,3 +94,12 @@ def sweep_orphaned_summaries(sender=None, **kwargs):
     finally:
         # The pool's next children are forked from this process: hand them no open connection.
         connections.close_all()
+
+
+@shared_task(name="videos.tasks.warm_catalogue", ignore_result=True)
+def warm_catalogue(generation: int) -> int:
+    """Compute the most asked catalogue pages for `generation`; stops when it is no
+    longer the current one (a later task warms the next). Returns how many it computed."""
+    from .views.catalogue import warm_catalogue_pages
+
+    return warm_catalogue_pages(generation, limit=settings.CATALOGUE_WARM_PAGES)

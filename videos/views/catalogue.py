@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header, urlencode
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
 from inference.schema import ScaleBand, TemplateShape
@@ -42,6 +43,7 @@ from ..selectors import (
 )
 
 PAGE_SIZE = 24
+CARD_INTRO_CHARS = 220
 VIEW_PERMISSION = "videos.view_summary"
 
 
@@ -55,9 +57,21 @@ class GeneralTopicView:
     label: str
     percent: float
 
+    # Formatted here rather than with template filters: a catalogue page renders 72 of them.
+    @property
+    def width(self) -> str:
+        return f"{self.percent:.1f}"
+
+    @property
+    def value(self) -> str:
+        return str(self.complexity)
+
 
 @dataclass
 class Card:
+    """What a catalogue card shows, flat and formatted: a page renders 24 of them, and the
+    template engine's dotted lookups and number formatting cost more than building this."""
+
     summary: Summary
     first_line: str
     general: list[GeneralTopicView]
@@ -65,6 +79,9 @@ class Card:
     # Reversed once per page rather than once per link in the template.
     url: str = ""
     topic_links: list[tuple[str, str]] = field(default_factory=list)
+    title: str = ""
+    channel: str = ""
+    thumbnail_url: str = ""
 
 
 def first_line(text: str) -> str:
@@ -104,14 +121,18 @@ def _cards(summaries, shapes: _Shapes) -> list[Card]:
     cards = []
     for s in summaries:
         topics = [link.topic.name for link in getattr(s, "global_topic_links", [])]
+        video = s.video
         cards.append(
             Card(
                 summary=s,
-                first_line=first_line(s.introduction),
+                first_line=Truncator(first_line(s.introduction)).chars(CARD_INTRO_CHARS),
                 general=_general_topics(s, shapes.of(s)),
                 topics=topics,
                 url=summary_url.format(s.pk),
                 topic_links=[(t, f"{catalogue_url}?topic={quote(t, safe='')}") for t in topics],
+                title=video.display_title,
+                channel=video.channel,
+                thumbnail_url=video.thumbnail_url,
             )
         )
     return cards
@@ -138,6 +159,19 @@ class ChartBar:
     count: int
     title: str
     fill: str
+
+    # Formatted here rather than with template filters: a chart has 120 bars.
+    @property
+    def x_attr(self) -> str:
+        return f"{self.x:g}"
+
+    @property
+    def y_attr(self) -> str:
+        return f"{self.y:.1f}"
+
+    @property
+    def height_attr(self) -> str:
+        return f"{self.height:.1f}"
 
 
 @dataclass
@@ -201,20 +235,27 @@ def build_chart(distribution: list[FieldDistribution], scale: tuple[ScaleBand, .
 # --- views ---------------------------------------------------------------------
 
 
-def _query_without(request, *names: str) -> str:
-    params = request.GET.copy()
+def _query_without(params: QueryDict, *names: str) -> str:
+    params = params.copy()
     for name in names:
         params.pop(name, None)
     return params.urlencode()
 
 
-def _catalogue_results(request, gen: int | None, meta: CatalogueMeta):
-    """Compute and render the results block (count, chart, cards, pages): (html, filterset)."""
-    result = summary_catalogue(data=request.GET, fields=meta.fields)
+def canonical_query(params: QueryDict) -> str:
+    """The query string with its parameters in one order: what the result cache is keyed
+    by, and how a page is remembered for the warm-up (videos.catalogue_cache)."""
+    return urlencode(sorted(params.lists()), doseq=True)
+
+
+def catalogue_results(params: QueryDict, gen: int | None, meta: CatalogueMeta):
+    """Compute and render the results block (count, chart, cards, pages) for a query:
+    (html, filterset). It depends on the query and the data only, not on who asks."""
+    result = summary_catalogue(data=params, fields=meta.fields)
     scale = meta.scale
     distribution = cached_distribution(result, scale=scale, generation=gen)
     # Without a cached chart, the page query brings its data from the same pass where it can.
-    page = summary_catalogue_page(result, request.GET.get("page"), per_page=PAGE_SIZE, general=distribution is None)
+    page = summary_catalogue_page(result, params.get("page"), per_page=PAGE_SIZE, general=distribution is None)
     if distribution is None:
         if page.general is not None:
             distribution = distribution_from_counts(page.general, fields=result.fields, scale=scale)
@@ -227,11 +268,29 @@ def _catalogue_results(request, gen: int | None, meta: CatalogueMeta):
         "cards": _cards(page.object_list, _Shapes()),
         "query": result.query,
         "chart": build_chart(distribution, scale),
-        "page_query": _query_without(request, "page"),
+        "page_query": _query_without(params, "page"),
     }
     # render_to_string returns the autoescaped template output as a SafeString; it is
     # cached and inserted as it is, so nothing a model wrote is ever marked safe here.
-    return render_to_string("videos/_results.html", context, request), result.filterset
+    return render_to_string("videos/_results.html", context), result.filterset
+
+
+def warm_catalogue_pages(gen: int, *, limit: int) -> int:
+    """Compute and cache the `limit` most asked pages for generation `gen`, those not
+    cached yet; stop as soon as `gen` is no longer the current generation. Returns
+    how many pages were computed."""
+    computed = 0
+    meta = catalogue_meta(gen)
+    for query in catalogue_cache.most_asked(limit):
+        if catalogue_cache.generation() != gen:
+            break
+        params = QueryDict(query)
+        key = sorted(params.lists())
+        if catalogue_cache.get("results", gen, key) is None:
+            results, _ = catalogue_results(params, gen, meta)
+            catalogue_cache.put("results", gen, results, key)
+            computed += 1
+    return computed
 
 
 @require_GET
@@ -249,8 +308,9 @@ def catalogue(request):
     hit = results is not None
     filterset = None
     if not hit:
-        results, filterset = _catalogue_results(request, gen, meta)
+        results, filterset = catalogue_results(request.GET, gen, meta)
         catalogue_cache.put("results", gen, results, query_key)
+        catalogue_cache.note_asked(canonical_query(request.GET))
     if request.htmx and not request.htmx.history_restore_request:
         response = HttpResponse(results)
     else:
