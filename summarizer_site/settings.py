@@ -9,6 +9,7 @@ private Redis started by `bin/run`, and the small CPU model from the
 from pathlib import Path
 
 import environ
+import jinja2
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -143,6 +144,14 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ],
         },
+    },
+    {
+        # The catalogue's results block only (templates/jinja2/): it is rendered on every
+        # page not cached, and Jinja2 renders it in a fraction of the time. Autoescaped.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"autoescape": True, "undefined": jinja2.StrictUndefined, "trim_blocks": True, "lstrip_blocks": True},
     },
 ]
 

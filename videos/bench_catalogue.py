@@ -19,9 +19,15 @@ each sending `--requests` requests per page kind over a keep-alive connection:
 
 The catalogue's result cache is on, as in production, unless `--no-cache`;
 a page is a miss the first time its query is asked, and again after any change
-to the catalogue. `--change-every SECONDS` makes such a change during the
-measured catalogue run, as a stored summary does (a worker storing one every
-SECONDS): it shows what the team sees while summaries are being generated.
+to the catalogue. The warm-up (`--warmup` requests per client) asks the
+measured queries, so the run sees a warm cache: the most asked pages cached, the
+rarer ones first asked during the run. `--cold-cache` warms up with other
+queries instead: every measured query is then asked for the first time during
+the run (a team starting its day, or every page after a change). `--change-every
+SECONDS` changes the catalogue during the measured catalogue run, as a stored
+summary does (a worker storing one every SECONDS); a worker for the `default`
+queue runs the warm-up of the most asked pages after each change, as `bin/run`
+has one (`--no-warm`: without it).
 
 It reports, per page, p50 and p95 of the server time (admission to response,
 from the Server-Timing header of summarizer_site.admission), of the server time
@@ -128,7 +134,7 @@ def catalogue_queries(rng: random.Random, *, common: int = 6, mid: int = 6) -> l
     return out
 
 
-def prepare(seed: int, *, queries: int) -> tuple[str, list[tuple[str, str]], list[int], dict]:
+def prepare(seed: int, *, queries: int) -> tuple[str, list[tuple[str, str]], list[tuple[str, str]], list[int], dict]:
     """Django side: a viewer session, the catalogue queries and some summary ids."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "summarizer_site.settings")
     import django
@@ -156,13 +162,15 @@ def prepare(seed: int, *, queries: int) -> tuple[str, list[tuple[str, str]], lis
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
 
-    queries = catalogue_queries(random.Random(seed), common=queries // 2, mid=queries - queries // 2)
+    measured = catalogue_queries(random.Random(seed), common=queries // 2, mid=queries - queries // 2)
+    # Other queries of the same kinds, for a warm-up that leaves the measured ones uncached (--cold-cache).
+    others = [q for q in catalogue_queries(random.Random(seed + 1), common=queries // 2, mid=queries - queries // 2) if q not in measured]
     info = {
         "database": f"{connection.vendor} {settings.DATABASES['default'].get('NAME')}",
         "summaries": Summary.objects.current().count(),
         "conn_max_age": settings.DATABASES["default"].get("CONN_MAX_AGE"),
     }
-    return session.session_key, queries, ids, info
+    return session.session_key, measured, others, ids, info
 
 
 def start_servers(n: int, *, worker: bool) -> tuple[list[subprocess.Popen], list[int]]:
@@ -293,6 +301,11 @@ def main(argv: list[str] | None = None) -> int:
         "--no-warm", action="store_true", help="run with CATALOGUE_WARM_PAGES=0: no warm-up after a change (and no worker)"
     )
     parser.add_argument("--warmup", type=int, default=3, help="warm-up requests per client and page kind")
+    parser.add_argument(
+        "--cold-cache", action="store_true",
+        help="warm up with other catalogue queries: the servers and the database are warm, but every measured "
+        "query is asked for the first time during the run",
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed for the query mix and the clients")
     parser.add_argument(
         "--change-every", type=float, default=0, metavar="SECONDS",
@@ -306,8 +319,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_warm:
         os.environ["CATALOGUE_WARM_PAGES"] = "0"
     os.environ["HTTP_CONCURRENCY"] = str(args.concurrency)
-    cookie, labelled, ids, info = prepare(args.seed, queries=args.queries)
+    cookie, labelled, others, ids, info = prepare(args.seed, queries=args.queries)
     queries = [path for _, path in labelled]
+    warm_queries = [path for _, path in others] if args.cold_cache else queries
     weights = zipf_weights(len(queries))
     print(f"database: {info['database']}, {info['summaries']:,} current summaries, CONN_MAX_AGE={info['conn_max_age']}")
     print(f"catalogue queries ({len(queries)}, each request picks one, the k-th 1/k as often as the first):")
@@ -320,10 +334,11 @@ def main(argv: list[str] | None = None) -> int:
             "catalogue (2 filters + search)": lambda rng: rng.choices(queries, weights)[0],
             "summary page": lambda rng: f"/summaries/{rng.choice(ids)}/",
         }
+        warm_pages = {**pages, "catalogue (2 filters + search)": lambda rng: rng.choices(warm_queries, weights[: len(warm_queries)])[0]}
         results = {}
         loads = [os.getloadavg()[0]]
         for i, (kind, make_path) in enumerate(pages.items()):
-            run(kind, make_path, clients=args.clients, requests=args.warmup, ports=ports, cookie=cookie, seed=99 + i)
+            run(kind, warm_pages[kind], clients=args.clients, requests=args.warmup, ports=ports, cookie=cookie, seed=99 + i)
             started = time.perf_counter()
             changes = args.change_every if kind.startswith("catalogue") else 0
             samples = run(
@@ -338,7 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{args.clients} concurrent clients, {args.servers} daphne process(es) admitting "
         f"{args.concurrency} request(s) at a time each, "
-        f"catalogue cache {'off' if args.no_cache else 'on'}{', worker warm-up on' if warm else ''}, "
+        f"catalogue cache {'off' if args.no_cache else 'on'}{', worker warm-up on' if warm else ''}"
+        f"{', measured queries first asked during the run' if args.cold_cache else ''}, "
         f"{info['summaries']:,} summaries on {info['database']}; "
         f"1-min load average {' -> '.join(f'{x:.2f}' for x in loads)} ({os.cpu_count()} CPUs; the bench itself adds to it)"
     )

@@ -265,6 +265,31 @@ def serial_plan():
         yield
 
 
+def summary_cards(ids: list[int]) -> QuerySet[Summary]:
+    """The summaries `ids` with what a card shows and nothing else: the page's order and
+    filters were decided already, and a card needs neither the template's prompt nor
+    the summary's JSON (the template's scale is read once per template, by the view)."""
+    return (
+        Summary.objects.filter(pk__in=ids)
+        .select_related("video")
+        .only(*CARD_FIELDS)
+        .prefetch_related(
+            Prefetch("general_topics", queryset=SummaryGeneralTopic.objects.order_by("position")),
+            Prefetch(
+                "topic_links",
+                queryset=SummaryTopic.objects.filter(section__isnull=True).select_related("topic").order_by("position"),
+                to_attr="global_topic_links",
+            ),
+        )
+    )
+
+
+CARD_FIELDS = (
+    "id", "template_id", "introduction", "created_at",
+    "video__id", "video__youtube_id", "video__title", "video__slug", "video__channel",
+)
+
+
 class CataloguePaginator(Paginator):
     """A Paginator whose count is given (from the page query's own count, or a capped count)
     instead of being asked of the database once more. `capped`: there are more than `count` - 1."""
@@ -310,7 +335,7 @@ def summary_catalogue_page(catalogue: Catalogue, number, *, per_page: int, gener
             keys = PageKeys(
                 ids=_page_keys(queryset, offset=(n - 1) * per_page, limit=per_page).ids, count=keys.count, general=keys.general
             )
-        by_id = {s.pk: s for s in queryset.filter(pk__in=keys.ids)} if keys.ids else {}
+        by_id = {s.pk: s for s in summary_cards(keys.ids)} if keys.ids else {}
         paginator = CataloguePaginator(queryset, per_page, count=keys.count)
         page = Page([by_id[pk] for pk in keys.ids if pk in by_id], n if keys.ids else 1, paginator)
         page.general = keys.general

@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header, urlencode
+from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET
 
@@ -269,10 +270,14 @@ def catalogue_results(params: QueryDict, gen: int | None, meta: CatalogueMeta):
         "query": result.query,
         "chart": build_chart(distribution, scale),
         "page_query": _query_without(params, "page"),
+        "catalogue_url": reverse("videos:catalogue"),
     }
-    # render_to_string returns the autoescaped template output as a SafeString; it is
-    # cached and inserted as it is, so nothing a model wrote is ever marked safe here.
-    return render_to_string("videos/_results.html", context), result.filterset
+    # Jinja2 (templates/jinja2/), autoescaped: the block is rendered on every page not cached.
+    # Its output is the template's, every value in it escaped; like the Django engine's own
+    # output it is a SafeString, cached and inserted into the page as it is. Nothing a
+    # model wrote is marked safe: it went through the template's escaping.
+    html = render_to_string("videos/results.html", context, using="jinja2")
+    return SafeString(html), result.filterset
 
 
 def warm_catalogue_pages(gen: int, *, limit: int) -> int:
@@ -296,10 +301,10 @@ def warm_catalogue_pages(gen: int, *, limit: int) -> int:
 @require_GET
 @permission_required(VIEW_PERMISSION, raise_exception=True)
 def catalogue(request):
-    """The catalogue. The results block depends only on the query string and the
-    data, so it is cached per query string and catalogue generation
-    (videos.catalogue_cache: exact, shared by every process); the filter form
-    around it is rendered for each request."""
+    """The catalogue. The results block and the filter form depend only on the query
+    string and the data, so each is cached per query string and catalogue generation
+    (videos.catalogue_cache: exact, shared by every process); an htmx request gets the
+    results block alone."""
     started = time.perf_counter()
     gen = catalogue_cache.generation()
     meta = catalogue_meta(gen)
@@ -314,11 +319,15 @@ def catalogue(request):
     if request.htmx and not request.htmx.history_restore_request:
         response = HttpResponse(results)
     else:
-        if filterset is None:
-            filterset = SummaryFilter(data=request.GET or None, queryset=Summary.objects.none(), fields=meta.fields)
-            filterset.is_valid()  # the form shows its errors, as on a computed page
-        context = {"form": filterset.form, "results": results, "scale": meta.scale}
-        response = render(request, "videos/catalogue.html", context)
+        # The filter form shows this query's values (and errors): it is cached like the results.
+        filters = catalogue_cache.get("filters", gen, query_key)
+        if filters is None:
+            if filterset is None:
+                filterset = SummaryFilter(data=request.GET or None, queryset=Summary.objects.none(), fields=meta.fields)
+                filterset.is_valid()  # the form shows its errors, as on a computed page
+            filters = render_to_string("videos/catalogue/_filters.html", {"form": filterset.form, "scale": meta.scale})
+            catalogue_cache.put("filters", gen, filters, query_key)
+        response = render(request, "videos/catalogue.html", {"filters": filters, "results": results})
     patch_vary_headers(response, ["HX-Request"])
     response["Server-Timing"] = (
         f"view;dur={(time.perf_counter() - started) * 1000:.1f}, "
