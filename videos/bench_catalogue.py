@@ -321,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["HTTP_CONCURRENCY"] = str(args.concurrency)
     cookie, labelled, others, ids, info = prepare(args.seed, queries=args.queries)
     queries = [path for _, path in labelled]
-    warm_queries = [path for _, path in others] if args.cold_cache else queries
+    warm_queries = ([path for _, path in others] or queries) if args.cold_cache else queries
     weights = zipf_weights(len(queries))
     print(f"database: {info['database']}, {info['summaries']:,} current summaries, CONN_MAX_AGE={info['conn_max_age']}")
     print(f"catalogue queries ({len(queries)}, each request picks one, the k-th 1/k as often as the first):")

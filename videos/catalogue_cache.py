@@ -141,6 +141,7 @@ def put(kind: str, gen: int | None, value: Any, *parts: Any) -> None:
 # --- the most asked pages, computed again after a change ---------------------------
 
 ASKED_KEEP = 500  # the sorted set keeps this many queries, the most asked
+_clients: dict[str, Any] = {}  # this process's Redis client, by URL
 
 
 def _redis() -> redis.Redis | None:
@@ -152,9 +153,6 @@ def _redis() -> redis.Redis | None:
     if _clients.get("url") != url:
         _clients.update(url=url, client=redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5))
     return _clients["client"]
-
-
-_clients: dict[str, Any] = {}
 
 
 def _asked_key() -> str:

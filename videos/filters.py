@@ -161,4 +161,3 @@ class SummaryFilter(django_filters.FilterSet):
                 Exists(SummaryTopic.objects.filter(summary=OuterRef("pk"), topic__normalized=topic))
             )
         return queryset
-

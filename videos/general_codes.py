@@ -16,9 +16,8 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from django.db.models import BooleanField, Expression
 from django.contrib.postgres.fields import ArrayField
-from django.db.models import IntegerField
+from django.db.models import BooleanField, Expression, IntegerField
 
 FIELD_TABLE = "videos_catalogue_field"
 COLUMN = "general_codes"

@@ -5,7 +5,11 @@ pages for the new generation, so the team's usual pages are cached again
 before anyone asks. A warm page is the page the view would compute, byte for
 byte, and it shows the change."""
 
+import re
+from urllib.parse import urlencode
+
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 
 from videos import catalogue_cache
@@ -33,6 +37,10 @@ def warm_up_on(settings):
 @pytest.fixture
 def three():
     return [make_summary(title=f"Video {i} hashing", general=((QC, 0.2 + i / 10),), minutes=i) for i in range(3)]
+
+
+def filter_form(html: bytes) -> bytes:
+    return re.search(rb'<form method="get"[^>]*id="filters".*?</form>', html, re.S).group(0)
 
 
 def ask(client, params, times=1):
@@ -63,10 +71,15 @@ def test_after_a_change_the_most_asked_pages_are_computed_before_anyone_asks(vie
     assert card_titles(warm.content) == ["Video 0 hashing", "Video 1 hashing", "Video 2 hashing", "Video 3 hashing"]
     assert cache_state(viewer_client.get(URL, PAGES[1], **HTMX)) == "hit"
     assert cache_state(viewer_client.get(URL, PAGES[2], **HTMX)) == "miss"
+    assert catalogue_cache.get("filters", gen, sorted(QueryDict(urlencode(PAGES[0])).lists())) is not None
+    full = viewer_client.get(URL, PAGES[0])
+    assert cache_state(full) == "hit" and b'value="hashing"' in full.content
     # Byte for byte what the view computes, and the full page wraps it as usual.
     settings.CATALOGUE_CACHE_SECONDS = 0
     computed = viewer_client.get(URL, PAGES[0], **HTMX)
     assert cache_state(computed) == "off" and computed.content == warm.content
+    # (The page around them differs: its log-out form carries a fresh CSRF token.)
+    assert filter_form(viewer_client.get(URL, PAGES[0]).content) == filter_form(full.content)
     # Already cached: nothing to do.
     settings.CATALOGUE_CACHE_SECONDS = 300
     assert warm_catalogue(gen) == 0

@@ -292,10 +292,19 @@ def warm_catalogue_pages(gen: int, *, limit: int) -> int:
         params = QueryDict(query)
         key = sorted(params.lists())
         if catalogue_cache.get("results", gen, key) is None:
-            results, _ = catalogue_results(params, gen, meta)
+            results, filterset = catalogue_results(params, gen, meta)
             catalogue_cache.put("results", gen, results, key)
+            catalogue_cache.put("filters", gen, catalogue_filters(params, meta, filterset), key)
             computed += 1
     return computed
+
+
+def catalogue_filters(params: QueryDict, meta: CatalogueMeta, filterset: SummaryFilter | None = None) -> str:
+    """The filter form as this query fills it in (its values and errors)."""
+    if filterset is None:
+        filterset = SummaryFilter(data=params or None, queryset=Summary.objects.none(), fields=meta.fields)
+        filterset.is_valid()  # the form shows its errors, as on a computed page
+    return render_to_string("videos/catalogue/_filters.html", {"form": filterset.form, "scale": meta.scale})
 
 
 @require_GET
@@ -314,18 +323,16 @@ def catalogue(request):
     filterset = None
     if not hit:
         results, filterset = catalogue_results(request.GET, gen, meta)
-        catalogue_cache.put("results", gen, results, query_key)
-        catalogue_cache.note_asked(canonical_query(request.GET))
+        if gen is not None:
+            catalogue_cache.put("results", gen, results, query_key)
+            catalogue_cache.note_asked(canonical_query(request.GET))
     if request.htmx and not request.htmx.history_restore_request:
         response = HttpResponse(results)
     else:
         # The filter form shows this query's values (and errors): it is cached like the results.
         filters = catalogue_cache.get("filters", gen, query_key)
         if filters is None:
-            if filterset is None:
-                filterset = SummaryFilter(data=request.GET or None, queryset=Summary.objects.none(), fields=meta.fields)
-                filterset.is_valid()  # the form shows its errors, as on a computed page
-            filters = render_to_string("videos/catalogue/_filters.html", {"form": filterset.form, "scale": meta.scale})
+            filters = catalogue_filters(request.GET, meta, filterset)
             catalogue_cache.put("filters", gen, filters, query_key)
         response = render(request, "videos/catalogue.html", {"filters": filters, "results": results})
     patch_vary_headers(response, ["HX-Request"])
