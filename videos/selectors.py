@@ -129,6 +129,19 @@ class Catalogue:
         return self.applied_sort == "newest"
 
 
+def _card_prefetches() -> tuple[Prefetch, Prefetch]:
+    """What a card shows beside the summary row: its general topics, and its own topics
+    (not the sections') as `global_topic_links`, each in order."""
+    return (
+        Prefetch("general_topics", queryset=SummaryGeneralTopic.objects.order_by("position")),
+        Prefetch(
+            "topic_links",
+            queryset=SummaryTopic.objects.filter(section__isnull=True).select_related("topic").order_by("position"),
+            to_attr="global_topic_links",
+        ),
+    )
+
+
 def summary_catalogue(*, data, fields: list[str] | None = None) -> Catalogue:
     """The catalogue's pipeline for a GET QueryDict: base, FilterSet, search, ordering.
     `fields`: the fields offered (catalogue_fields() when not given)."""
@@ -142,14 +155,7 @@ def summary_catalogue(*, data, fields: list[str] | None = None) -> Catalogue:
     searching = bool(normalize_topic(query))
     queryset = summary_search(queryset, query)
     queryset = summary_order(queryset, sort=sort, fields=chosen, searching=searching)
-    queryset = queryset.prefetch_related(
-        Prefetch("general_topics", queryset=SummaryGeneralTopic.objects.order_by("position")),
-        Prefetch(
-            "topic_links",
-            queryset=SummaryTopic.objects.filter(section__isnull=True).select_related("topic").order_by("position"),
-            to_attr="global_topic_links",
-        ),
-    )
+    queryset = queryset.prefetch_related(*_card_prefetches())
     filter_key = (
         tuple(sorted(chosen)),
         _decimal_key(cleaned.get("cmin")),
@@ -273,14 +279,7 @@ def summary_cards(ids: list[int]) -> QuerySet[Summary]:
         Summary.objects.filter(pk__in=ids)
         .select_related("video")
         .only(*CARD_FIELDS)
-        .prefetch_related(
-            Prefetch("general_topics", queryset=SummaryGeneralTopic.objects.order_by("position")),
-            Prefetch(
-                "topic_links",
-                queryset=SummaryTopic.objects.filter(section__isnull=True).select_related("topic").order_by("position"),
-                to_attr="global_topic_links",
-            ),
-        )
+        .prefetch_related(*_card_prefetches())
     )
 
 
