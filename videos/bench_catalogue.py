@@ -33,7 +33,8 @@ It reports, per page, p50 and p95 of the server time (admission to response,
 from the Server-Timing header of summarizer_site.admission), of the server time
 split by the cache's answer (hit, miss, off), of the time spent waiting for
 admission, and of the latency the client saw (queueing included). The figures
-are printed last.
+are printed last, then ratios against baselines measured in the same run (the
+summary page; a cached catalogue page), which the machine's speed cancels out of.
 """
 
 from __future__ import annotations
@@ -368,7 +369,24 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    server, cache {state:4s} ({len(values):4d} requests, {100 * len(values) / max(1, len(s.server_ms)):5.1f}%)  {describe(values)}")
         print(f"    queue   {describe(s.queue_ms)}")
         print(f"    latency {describe(s.latency_ms)}")
+    print(ratios(results["catalogue (2 filters + search)"][0], results["summary page"][0]))
     return 0
+
+
+def ratios(catalogue: Samples, page: Samples) -> str:
+    """The catalogue against baselines measured in the same run (the machine's speed and
+    load cancel out): the summary page, and a cached catalogue page."""
+    def ratio(a: list[float], b: list[float], p: float) -> str:
+        return f"{percentile(a, p) / percentile(b, p):.2f}x" if a and b else "n/a"
+
+    line = (
+        f"ratios in this run: catalogue server p50 {ratio(catalogue.server_ms, page.server_ms, 50)}, "
+        f"p95 {ratio(catalogue.server_ms, page.server_ms, 95)} the summary page's"
+    )
+    hits, misses = catalogue.by_cache.get("hit"), catalogue.by_cache.get("miss")
+    if hits and misses:
+        line += f"; a computed catalogue page p50 {ratio(misses, hits, 50)}, p95 {ratio(misses, hits, 95)} a cached one's"
+    return line
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ The catalogue is a pipeline: base (current, done summaries) -> FilterSet
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,13 +34,10 @@ _SEARCH_PUNCTUATION = "\"'()&|!:<>*"
 # --- the catalogue -------------------------------------------------------------
 
 
-# Columns a card never shows; leaving them out keeps sorting a large match set in memory.
-CARD_DEFERRED = ("data", "raw_output", "sections", "search_text", "search_vector", "progress", "metrics")
-
-
 def summary_catalogue_base() -> QuerySet[Summary]:
-    """What the catalogue lists: every video's current summary, once done."""
-    return Summary.objects.current().select_related("video", "template").defer(*CARD_DEFERRED)
+    """What the catalogue lists: every video's current summary, once done. The pipeline
+    decides which and in what order; a page's cards are read apart (summary_cards)."""
+    return Summary.objects.current().select_related("video")
 
 
 def summary_search(queryset: QuerySet[Summary], query: str) -> QuerySet[Summary]:
@@ -129,19 +127,6 @@ class Catalogue:
         return self.applied_sort == "newest"
 
 
-def _card_prefetches() -> tuple[Prefetch, Prefetch]:
-    """What a card shows beside the summary row: its general topics, and its own topics
-    (not the sections') as `global_topic_links`, each in order."""
-    return (
-        Prefetch("general_topics", queryset=SummaryGeneralTopic.objects.order_by("position")),
-        Prefetch(
-            "topic_links",
-            queryset=SummaryTopic.objects.filter(section__isnull=True).select_related("topic").order_by("position"),
-            to_attr="global_topic_links",
-        ),
-    )
-
-
 def summary_catalogue(*, data, fields: list[str] | None = None) -> Catalogue:
     """The catalogue's pipeline for a GET QueryDict: base, FilterSet, search, ordering.
     `fields`: the fields offered (catalogue_fields() when not given)."""
@@ -155,7 +140,6 @@ def summary_catalogue(*, data, fields: list[str] | None = None) -> Catalogue:
     searching = bool(normalize_topic(query))
     queryset = summary_search(queryset, query)
     queryset = summary_order(queryset, sort=sort, fields=chosen, searching=searching)
-    queryset = queryset.prefetch_related(*_card_prefetches())
     filter_key = (
         tuple(sorted(chosen)),
         _decimal_key(cleaned.get("cmin")),
@@ -271,16 +255,27 @@ def serial_plan():
         yield
 
 
-def summary_cards(ids: list[int]) -> QuerySet[Summary]:
-    """The summaries `ids` with what a card shows and nothing else: the page's order and
-    filters were decided already, and a card needs neither the template's prompt nor
-    the summary's JSON (the template's scale is read once per template, by the view)."""
-    return (
-        Summary.objects.filter(pk__in=ids)
-        .select_related("video")
-        .only(*CARD_FIELDS)
-        .prefetch_related(*_card_prefetches())
-    )
+def summary_cards(ids: list[int]) -> list[Summary]:
+    """The summaries `ids`, in that order, with what a card shows and nothing else: their
+    own and their video's CARD_FIELDS, `card_general` [(field, complexity)] and
+    `card_topics` [name] (the summary's own topics, not the sections'), each in order.
+    The page's order and filters were decided already. Three queries; only the
+    summaries and their videos become model instances."""
+    if not ids:
+        return []
+    general: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+    rows = SummaryGeneralTopic.objects.filter(summary_id__in=ids).order_by("summary_id", "position", "id")
+    for summary_id, name, complexity in rows.values_list("summary_id", "field", "complexity"):
+        general[summary_id].append((name, complexity))
+    topics: dict[int, list[str]] = defaultdict(list)
+    links = SummaryTopic.objects.filter(summary_id__in=ids, section__isnull=True).order_by("summary_id", "position", "id")
+    for summary_id, name in links.values_list("summary_id", "topic__name"):
+        topics[summary_id].append(name)
+    by_id = {}
+    for summary in Summary.objects.filter(pk__in=ids).select_related("video").only(*CARD_FIELDS):
+        summary.card_general, summary.card_topics = general[summary.pk], topics[summary.pk]
+        by_id[summary.pk] = summary
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 CARD_FIELDS = (
@@ -334,14 +329,14 @@ def summary_catalogue_page(catalogue: Catalogue, number, *, per_page: int, gener
             keys = PageKeys(
                 ids=_page_keys(queryset, offset=(n - 1) * per_page, limit=per_page).ids, count=keys.count, general=keys.general
             )
-        by_id = {s.pk: s for s in summary_cards(keys.ids)} if keys.ids else {}
         paginator = CataloguePaginator(queryset, per_page, count=keys.count)
-        page = Page([by_id[pk] for pk in keys.ids if pk in by_id], n if keys.ids else 1, paginator)
+        page = Page(summary_cards(keys.ids), n if keys.ids else 1, paginator)
         page.general = keys.general
         return page
     count = queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
-    paginator = CataloguePaginator(queryset, per_page, count=count, capped=count > COUNT_CAP)
+    paginator = CataloguePaginator(queryset.values_list("pk", flat=True), per_page, count=count, capped=count > COUNT_CAP)
     page = paginator.get_page(number)
+    page.object_list = summary_cards(list(page.object_list))
     page.general = None
     return page
 

@@ -2,10 +2,15 @@
 htmx partials, permissions and bad input."""
 
 
+from decimal import Decimal
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.videos.factories import UserFactory
+from videos import selectors
 from videos.models import Summary
 
 from .helpers import make_summary
@@ -233,6 +238,27 @@ def test_odd_page_numbers(viewer_client, many, page, expected_first):
     response = viewer_client.get(URL, {"page": page})
     assert response.status_code == 200
     assert titles(response)[0] == expected_first
+
+
+def test_a_page_reads_its_cards_in_three_queries_whatever_their_number():
+    """Cards come in the page's order with their general topics and own topics in order;
+    the related rows are read as values, one query each, not per card."""
+    made = [
+        make_summary(
+            title=f"card {i}", general=((QC, 0.3), (AI, 0.9)), topics=[f"T{i}-{k}" for k in range(5)], minutes=i,
+            section_topics={(0, 0): f"section only {i}"},
+        )
+        for i in range(4)
+    ]
+    ids = [made[2].pk, made[0].pk, made[3].pk]
+    with CaptureQueriesContext(connection) as queries:
+        cards = selectors.summary_cards(ids)
+        titles_read = [card.video.title for card in cards]
+    assert len(queries.captured_queries) == 3
+    assert titles_read == ["card 2", "card 0", "card 3"]
+    assert cards[0].card_general == [(QC, Decimal("0.30")), (AI, Decimal("0.90"))]
+    assert cards[1].card_topics == [f"T0-{k}" for k in range(5)]  # not the sections' topics
+    assert selectors.summary_cards([]) == []
 
 
 def test_page_links_keep_the_filters(viewer_client, many):

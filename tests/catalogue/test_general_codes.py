@@ -4,7 +4,8 @@ migration 0007), and the field x complexity filter that reads them.
 The codes are kept by database triggers, so every way a general topic is written
 is checked here: the worker's store, an edit on its own (the admin), a deletion,
 a bulk insert. The filter is checked on both databases: SQLite asks the general
-topic table, PostgreSQL the codes, and both must give the same answers."""
+topic table, PostgreSQL the codes, and both must give the same answers.
+Migration 0008's row layout (what stays on the summary row) is checked here too."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.http import QueryDict
 
 from tests.catalogue.helpers import make_summary
@@ -59,6 +61,41 @@ def test_codes_follow_an_edit_a_deletion_and_a_bulk_insert():
     assert codes_of(other) == [(AI, Decimal("0.70")), ("A field never seen before", Decimal("0.40"))]
     summary.general_topics.all().delete()
     assert codes_of(summary) == []
+
+
+def row_version(summary: Summary) -> str:
+    """Where the summary's current row version is: an UPDATE, even one writing the same
+    values, makes a new version elsewhere."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ctid::text FROM videos_summary WHERE id = %s", [summary.pk])
+        return cursor.fetchone()[0]
+
+
+@on_postgres
+def test_a_statement_that_changes_no_code_leaves_the_summary_row_alone():
+    summary = make_summary(general=((QC, 0.5), (AI, 0.2)))
+    before = row_version(summary)
+    SummaryGeneralTopic.objects.filter(summary=summary).update(field=F("field"))  # a form saved as it was
+    assert row_version(summary) == before
+    SummaryGeneralTopic.objects.filter(summary=summary, field=QC).update(complexity=Decimal("0.6"))
+    assert row_version(summary) != before
+    assert codes_of(summary) == [(QC, Decimal("0.60")), (AI, Decimal("0.20"))]
+
+
+@on_postgres
+def test_the_summary_row_keeps_what_the_catalogue_reads_for_every_match():
+    """The search vector and the codes stay on the row (MAIN, PLAIN); every other long
+    value leaves it once the row is long (toast_tuple_target at its minimum)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, attstorage FROM pg_attribute WHERE attrelid = 'videos_summary'::regclass "
+            "AND attname IN ('search_vector', 'general_codes', 'data', 'search_text')"
+        )
+        storage = dict(cursor.fetchall())
+        cursor.execute("SELECT reloptions FROM pg_class WHERE oid = 'videos_summary'::regclass")
+        options = cursor.fetchone()[0]
+    assert storage == {"search_vector": "m", "general_codes": "p", "data": "x", "search_text": "x"}
+    assert "toast_tuple_target=128" in options
 
 
 def titles(query: str) -> set[str]:

@@ -8,9 +8,10 @@ attachments: JSON as the summary was stored, Markdown as plain text.
 from __future__ import annotations
 
 import time
-from urllib.parse import quote
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from urllib.parse import quote
 
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse, JsonResponse, QueryDict
@@ -92,16 +93,21 @@ def first_line(text: str) -> str:
     return ""
 
 
-def _general_topics(summary: Summary, shape: TemplateShape | None) -> list[GeneralTopicView]:
+def _general_topics(general: Iterable[tuple[str, Decimal]], shape: TemplateShape | None) -> list[GeneralTopicView]:
+    """(field, complexity) pairs as shown against the template's scale."""
     return [
         GeneralTopicView(
-            field=gt.field,
-            complexity=gt.complexity,
-            label=(shape.label_for(float(gt.complexity)) if shape else None) or "",
-            percent=complexity_percent(gt.complexity),
+            field=name,
+            complexity=complexity,
+            label=(shape.label_for(float(complexity)) if shape else None) or "",
+            percent=complexity_percent(complexity),
         )
-        for gt in summary.general_topics.all()
+        for name, complexity in general
     ]
+
+
+def _stored_general(summary: Summary) -> list[tuple[str, Decimal]]:
+    return [(gt.field, gt.complexity) for gt in summary.general_topics.all()]
 
 
 class _Shapes(dict):
@@ -121,13 +127,13 @@ def _cards(summaries, shapes: _Shapes) -> list[Card]:
     summary_url = reverse("videos:summary", args=[0]).replace("/0/", "/{}/")
     cards = []
     for s in summaries:
-        topics = [link.topic.name for link in getattr(s, "global_topic_links", [])]
+        topics = s.card_topics
         video = s.video
         cards.append(
             Card(
                 summary=s,
                 first_line=Truncator(first_line(s.introduction)).chars(CARD_INTRO_CHARS),
-                general=_general_topics(s, shapes.of(s)),
+                general=_general_topics(s.card_general, shapes.of(s)),
                 topics=topics,
                 url=summary_url.format(s.pk),
                 topic_links=[(t, f"{catalogue_url}?topic={quote(t, safe='')}") for t in topics],
@@ -407,7 +413,7 @@ def summary_page(request, pk: int):
         "video": summary.video,
         "sections": [(s, [(t, topic_url(t)) for t in s.topics]) for s in sections],
         "topics": [(t, topic_url(t)) for t in _summary_topics(summary)],
-        "general": _general_topics(summary, shape),
+        "general": _general_topics(_stored_general(summary), shape),
         "scale": scale_segments(shape.scale if shape else ()),
         "transcript": transcript,
         "others": summary_others(summary=summary),
@@ -469,7 +475,7 @@ def summary_markdown(summary: Summary, shape: TemplateShape | None) -> str:
     topics = _summary_topics(summary)
     if topics:
         lines += ["## Topics", "", *[f"- {_one_line(t)}" for t in topics], ""]
-    general = _general_topics(summary, shape)
+    general = _general_topics(_stored_general(summary), shape)
     if general:
         lines += ["## General topics", ""]
         lines += [f"- {_one_line(g.field)}: {g.complexity:.2f}" + (f" ({g.label})" if g.label else "") for g in general]
