@@ -9,6 +9,7 @@ Migration 0008's row layout (what stays on the summary row) is checked here too.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -96,6 +97,27 @@ def test_the_summary_row_keeps_what_the_catalogue_reads_for_every_match():
         options = cursor.fetchone()[0]
     assert storage == {"search_vector": "m", "general_codes": "p", "data": "x", "search_text": "x"}
     assert "toast_tuple_target=128" in options
+
+
+def pages_read(expression: str, summary: Summary) -> int:
+    """Buffers PostgreSQL touches to read `expression` of one summary by its id."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT {expression} FROM videos_summary WHERE id = %s", [summary.pk]
+        )
+        plan = cursor.fetchone()[0]
+    plan = plan[0]["Plan"] if isinstance(plan, list) else json.loads(plan)[0]["Plan"]
+    return plan["Shared Hit Blocks"] + plan["Shared Read Blocks"]
+
+
+@on_postgres
+def test_a_long_summary_keeps_its_search_vector_on_its_row():
+    """Reading the vector of a long summary costs what reading its date costs (the row);
+    reading its JSON costs more pages (the TOAST table's index and chunks)."""
+    summary = make_summary(intro="A long introduction. " * 400, topics=[f"Topic {k} " + "x" * 100 for k in range(5)])
+    row = pages_read("created_at", summary)
+    assert pages_read("length(search_vector)", summary) == row
+    assert pages_read("length(data::text)", summary) > row
 
 
 def titles(query: str) -> set[str]:
