@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
+from django.db import connections
 
 from videos import services
 from videos.models import Summary, SummaryGeneralTopic, Transcript, Video
@@ -11,11 +12,20 @@ from videos.models import Summary, SummaryGeneralTopic, Transcript, Video
 from .conftest import wait_for
 
 
+def run_in_thread(**kwargs):
+    """summary_run as a worker thread runs it, closing the thread's own database connection
+    at the end as Celery does after a task (left open, it keeps the test database in use)."""
+    try:
+        services.summary_run(**kwargs)
+    finally:
+        connections.close_all()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_cancel_stops_a_running_generation(seeded, tiny_model_dir):
     video = Video.objects.filter(transcript__source=Transcript.Source.SEED).order_by("slug").first()
     summary, _ = services.summary_create(video=video, model_id=tiny_model_dir)
-    runner = threading.Thread(target=services.summary_run, kwargs={"summary_id": summary.pk})
+    runner = threading.Thread(target=run_in_thread, kwargs={"summary_id": summary.pk})
     runner.start()
     try:
         wait_for(lambda: (Summary.objects.get(pk=summary.pk).progress or {}).get("stage") == "generating", 90,
