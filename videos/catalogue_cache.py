@@ -159,11 +159,16 @@ def _asked_key() -> str:
     return cache.make_key("catalogue:asked")
 
 
+def warming() -> bool:
+    """Whether the most asked pages are counted and computed again after a change."""
+    return enabled() and settings.CATALOGUE_WARM_PAGES > 0
+
+
 def note_asked(query: str) -> None:
     """A page was computed for `query` (a query string, as canonical_query makes it).
     Counting computations rather than requests weighs a query by how many
     generations it was asked in, at one Redis call per computed page."""
-    if not enabled() or settings.CATALOGUE_WARM_PAGES <= 0:
+    if not warming():
         return
     try:
         client = _redis()
@@ -191,7 +196,7 @@ def most_asked(n: int) -> list[str]:
 def schedule_warm() -> None:
     """Ask a worker to compute the most asked pages of the current generation, a moment
     from now (a burst of changes, a batch of stored summaries, ends in one warm-up)."""
-    if not enabled() or settings.CATALOGUE_WARM_PAGES <= 0 or _redis() is None:
+    if not warming() or _redis() is None:
         return
     gen = generation()
     if gen is None:
