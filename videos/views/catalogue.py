@@ -249,10 +249,15 @@ def _query_without(params: QueryDict, *names: str) -> str:
     return params.urlencode()
 
 
+def query_key(params: QueryDict) -> list[tuple[str, list[str]]]:
+    """The query's parameters in one order: what its cache entries are keyed by."""
+    return sorted(params.lists())
+
+
 def canonical_query(params: QueryDict) -> str:
-    """The query string with its parameters in one order: what the result cache is keyed
-    by, and how a page is remembered for the warm-up (videos.catalogue_cache)."""
-    return urlencode(sorted(params.lists()), doseq=True)
+    """The query string of query_key: how a page is remembered for the warm-up
+    (videos.catalogue_cache), which reads it back into the same key."""
+    return urlencode(query_key(params), doseq=True)
 
 
 def catalogue_results(params: QueryDict, gen: int | None, meta: CatalogueMeta):
@@ -296,7 +301,7 @@ def warm_catalogue_pages(gen: int, *, limit: int) -> int:
         if catalogue_cache.generation() != gen:
             break
         params = QueryDict(query)
-        key = sorted(params.lists())
+        key = query_key(params)
         if catalogue_cache.get("results", gen, key) is None:
             results, filterset = catalogue_results(params, gen, meta)
             catalogue_cache.put("results", gen, results, key)
@@ -323,23 +328,23 @@ def catalogue(request):
     started = time.perf_counter()
     gen = catalogue_cache.generation()
     meta = catalogue_meta(gen)
-    query_key = sorted(request.GET.lists())
-    results = catalogue_cache.get("results", gen, query_key)
+    key = query_key(request.GET)
+    results = catalogue_cache.get("results", gen, key)
     hit = results is not None
     filterset = None
     if not hit:
         results, filterset = catalogue_results(request.GET, gen, meta)
         if gen is not None:
-            catalogue_cache.put("results", gen, results, query_key)
+            catalogue_cache.put("results", gen, results, key)
             catalogue_cache.note_asked(canonical_query(request.GET))
     if request.htmx and not request.htmx.history_restore_request:
         response = HttpResponse(results)
     else:
         # The filter form shows this query's values (and errors): it is cached like the results.
-        filters = catalogue_cache.get("filters", gen, query_key)
+        filters = catalogue_cache.get("filters", gen, key)
         if filters is None:
             filters = catalogue_filters(request.GET, meta, filterset)
-            catalogue_cache.put("filters", gen, filters, query_key)
+            catalogue_cache.put("filters", gen, filters, key)
         response = render(request, "videos/catalogue.html", {"filters": filters, "results": results})
     patch_vary_headers(response, ["HX-Request"])
     response["Server-Timing"] = (
