@@ -170,8 +170,26 @@ def prepare(seed: int, *, queries: int) -> tuple[str, list[tuple[str, str]], lis
         "database": f"{connection.vendor} {settings.DATABASES['default'].get('NAME')}",
         "summaries": Summary.objects.current().count(),
         "conn_max_age": settings.DATABASES["default"].get("CONN_MAX_AGE"),
+        "server": database_memory(),
     }
     return session.session_key, measured, others, ids, info
+
+
+def database_memory() -> str:
+    """On PostgreSQL, its buffer cache against what a search reads (the summary table's
+    heap and its search index): when they do not fit, a broad search copies part of
+    its pages in from the operating system's cache on every request."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('shared_buffers'), pg_size_pretty(pg_relation_size('videos_summary')), "
+            "pg_size_pretty(pg_relation_size('summary_search_gin'))"
+        )
+        buffers, heap, index = cursor.fetchone()
+    return f"shared_buffers {buffers}; summary heap {heap}, search index {index}"
 
 
 def start_servers(n: int, *, worker: bool) -> tuple[list[subprocess.Popen], list[int]]:
@@ -325,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     warm_queries = ([path for _, path in others] or queries) if args.cold_cache else queries
     weights = zipf_weights(len(queries))
     print(f"database: {info['database']}, {info['summaries']:,} current summaries, CONN_MAX_AGE={info['conn_max_age']}")
+    if info["server"]:
+        print(f"database memory: {info['server']}")
     print(f"catalogue queries ({len(queries)}, each request picks one, the k-th 1/k as often as the first):")
     for label, path in labelled:
         print(f"  {label}: {path}")
@@ -356,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.concurrency} request(s) at a time each, "
         f"catalogue cache {'off' if args.no_cache else 'on'}{', worker warm-up on' if warm else ''}"
         f"{', measured queries first asked during the run' if args.cold_cache else ''}, "
-        f"{info['summaries']:,} summaries on {info['database']}; "
+        f"{info['summaries']:,} summaries on {info['database']}{' (' + info['server'] + ')' if info['server'] else ''}; "
         f"1-min load average {' -> '.join(f'{x:.2f}' for x in loads)} ({os.cpu_count()} CPUs; the bench itself adds to it)"
     )
     print("server = admission to response (Server-Timing app); queue = waiting for admission; latency = as the client saw it")

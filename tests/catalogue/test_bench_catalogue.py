@@ -1,6 +1,11 @@
-"""The catalogue benchmark's report: ratios against baselines of the same run."""
+"""The catalogue benchmark's report: ratios against baselines of the same run, and the database's memory."""
 
-from videos.bench_catalogue import Samples, ratios
+import re
+
+import pytest
+from django.db import connection
+
+from videos.bench_catalogue import Samples, database_memory, ratios
 
 
 def samples(server_ms, by_cache=None) -> Samples:
@@ -22,3 +27,12 @@ def test_ratios_without_a_cache_split_or_samples():
     line = ratios(samples([30, 30]), samples([]))
     assert "p50 n/a, p95 n/a the summary page's" in line
     assert "cached" not in line
+
+
+@pytest.mark.django_db
+def test_the_report_names_postgresqls_buffer_cache_and_what_a_search_reads():
+    memory = database_memory()
+    if connection.vendor == "postgresql":
+        assert re.fullmatch(r"shared_buffers \d+\w+; summary heap \d+ \w+, search index \d+ \w+", memory), memory
+    else:
+        assert memory == ""

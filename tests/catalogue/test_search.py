@@ -3,11 +3,14 @@ whichever database the run uses (SQLite by default, PostgreSQL in CI's second
 run). PostgreSQL ranks with weights; SQLite ranks topic and title hits first."""
 
 import pytest
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
+from django.db.models import F
 from django.urls import reverse
 
 from videos.models import Summary
-from videos.selectors import summary_catalogue_base, summary_search
+from videos.selectors import PHRASE_BONUS, summary_catalogue_base, summary_search
+from videos.services import SEARCH_CONFIG
 
 from .helpers import make_summary
 
@@ -87,6 +90,32 @@ def test_postgres_ranks_with_weights():
     ranked = list(summary_search(summary_catalogue_base(), "hashing").order_by("-rank"))
     assert [s.pk for s in ranked] == [topic.pk, section.pk, intro.pk, bullet.pk]
     assert ranked[0].rank > ranked[1].rank > ranked[2].rank > ranked[3].rank
+
+
+@on_postgres
+def test_postgres_ranks_the_words_as_a_phrase_above_the_words_apart():
+    # The newer summary has every word, more often and in its title, but never in this order.
+    phrase = make_summary(title="Lecture 4", topics=["Hash Tables in Practice", "B", "C", "D", "E"], minutes=1)
+    apart = make_summary(
+        title="Practice with hash functions and tables", topics=["Hashing", "Round Tables", "Practice", "D", "E"], minutes=2
+    )
+    query = "hash tables in practice"
+    ranked = list(summary_search(summary_catalogue_base(), query).order_by("-rank"))
+    assert [s.pk for s in ranked] == [phrase.pk, apart.pk]
+    # Without the phrase, the other one's words weigh more: the phrase is what puts the first one first.
+    words = SearchQuery("hash or tables or in or practice", config=SEARCH_CONFIG, search_type="websearch")
+    by_words = dict(Summary.objects.annotate(r=SearchRank(F("search_vector"), words)).values_list("pk", "r"))
+    assert by_words[apart.pk] > by_words[phrase.pk]
+    assert ranked[0].rank - ranked[1].rank < PHRASE_BONUS
+
+
+@on_postgres
+def test_postgres_rank_leaves_out_excluded_words():
+    kept = make_summary(title="Bloom filters", topics=["Bloom Filters", "B", "C", "D", "E"])
+    make_summary(title="Bloom filters and tries", topics=["Tries", "B", "C", "D", "E"])
+    ranked = list(summary_search(summary_catalogue_base(), "bloom filters -tries").order_by("-rank"))
+    assert [s.pk for s in ranked] == [kept.pk]
+    assert ranked[0].rank > PHRASE_BONUS  # "bloom filters", as a phrase, without the excluded word
 
 
 @on_postgres

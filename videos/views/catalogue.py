@@ -110,19 +110,18 @@ def _stored_general(summary: Summary) -> list[tuple[str, Decimal]]:
     return [(gt.field, gt.complexity) for gt in summary.general_topics.all()]
 
 
-class _Shapes(dict):
-    """Template shapes by template id, parsed once per request."""
+def _shape_of(summary: Summary, shapes: dict[int, TemplateShape | None] | None = None) -> TemplateShape | None:
+    """The shape of the summary's template, parsed once per `shapes` (by template id)."""
+    shapes = {} if shapes is None else shapes
+    if summary.template_id not in shapes:
+        try:
+            shapes[summary.template_id] = summary.template.shape()
+        except (TypeError, ValueError, KeyError):  # a template edited into an odd scale still renders
+            shapes[summary.template_id] = None
+    return shapes[summary.template_id]
 
-    def of(self, summary: Summary) -> TemplateShape | None:
-        if summary.template_id not in self:
-            try:
-                self[summary.template_id] = summary.template.shape()
-            except (TypeError, ValueError, KeyError):  # a template edited into an odd scale still renders
-                self[summary.template_id] = None
-        return self[summary.template_id]
 
-
-def _cards(summaries, shapes: _Shapes) -> list[Card]:
+def _cards(summaries, shapes: dict[int, TemplateShape | None]) -> list[Card]:
     catalogue_url = reverse("videos:catalogue")
     summary_url = reverse("videos:summary", args=[0]).replace("/0/", "/{}/")
     cards = []
@@ -133,7 +132,7 @@ def _cards(summaries, shapes: _Shapes) -> list[Card]:
             Card(
                 summary=s,
                 first_line=Truncator(first_line(s.introduction)).chars(CARD_INTRO_CHARS),
-                general=_general_topics(s.card_general, shapes.of(s)),
+                general=_general_topics(s.card_general, _shape_of(s, shapes)),
                 topics=topics,
                 url=summary_url.format(s.pk),
                 topic_links=[(t, f"{catalogue_url}?topic={quote(t, safe='')}") for t in topics],
@@ -277,7 +276,7 @@ def catalogue_results(params: QueryDict, gen: int | None, meta: CatalogueMeta):
     context = {
         "notes": result.notes,
         "page": page,
-        "cards": _cards(page.object_list, _Shapes()),
+        "cards": _cards(page.object_list, meta.shapes),
         "query": result.query,
         "chart": build_chart(distribution, scale),
         "page_query": _query_without(params, "page"),
@@ -407,7 +406,7 @@ def topic_url(name: str) -> str:
 def summary_page(request, pk: int):
     started = time.perf_counter()
     summary = _summary_or_404(pk)
-    shape = _Shapes().of(summary)
+    shape = _shape_of(summary)
     try:
         transcript = summary.video.transcript
     except Transcript.DoesNotExist:
@@ -492,7 +491,7 @@ def summary_markdown(summary: Summary, shape: TemplateShape | None) -> str:
 @permission_required(VIEW_PERMISSION, raise_exception=True)
 def summary_markdown_download(request, pk: int):
     summary = _summary_or_404(pk)
-    text = summary_markdown(summary, _Shapes().of(summary))
+    text = summary_markdown(summary, _shape_of(summary))
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     return _attachment(response, f"summary-{summary.pk}-{summary.video.youtube_id}.md")
 
