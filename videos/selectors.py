@@ -81,9 +81,9 @@ def _postgres_rank(folded: str):
     often each word occurs, averaged over the words), plus PHRASE_BONUS when the
     words occur as a phrase. Not ts_rank of the search's own AND query: its
     proximity term compares every position of every pair of words, which costs
-    2-3 µs a match for a five-word topic name (two thirds of a broad search's
-    time), while the words' own weights cost under 1 µs and the phrase test about
-    0.5 µs. The phrase is what proximity mostly found: the topic named as asked.
+    2-3 µs a match for a five-word topic name (half of a broad search's scan),
+    while the words' own weights cost under 1 µs and the phrase test about 0.5 µs.
+    The phrase is what proximity mostly found: the topic named as asked.
     """
     words = _search_words(folded, negated=False)
     if not words:
