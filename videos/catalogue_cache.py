@@ -105,19 +105,15 @@ def invalidate() -> None:
     most asked pages are computed again in the background (schedule_warm).
 
     A transaction that makes many changes (a stored summary saves its video,
-    topics and general topics: about twenty signals) moves the counter at its
-    first change and at its commit, two Redis round trips in all: a move at each
-    later change would hide nothing more, since no other process sees those
-    changes before the commit moves it again."""
+    topics and general topics) registers its commit callback once."""
+    advance()
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        advance()
         schedule_warm()
         return
     # run_on_commit: the callbacks this transaction will run (Django drops those of a
     # savepoint rolled back, so a later change in the transaction registers again).
     if not any(entry[1] is _advance_and_warm for entry in connection.run_on_commit):
-        advance()
         transaction.on_commit(_advance_and_warm)
 
 

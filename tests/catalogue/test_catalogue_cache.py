@@ -129,17 +129,3 @@ def test_a_lost_counter_never_brings_old_pages_back(viewer_client, three):
     assert after > before
     assert cache_state(viewer_client.get(URL, **HTMX)) == "miss"
 
-
-def test_a_stored_summary_moves_the_generation_at_its_first_change_and_at_its_commit(monkeypatch, django_capture_on_commit_callbacks):
-    moves = []
-    advance = catalogue_cache.advance
-    monkeypatch.setattr(catalogue_cache, "advance", lambda: (moves.append(1), advance()))
-    before = catalogue_cache.generation()
-    with django_capture_on_commit_callbacks(execute=True):
-        # The summary, its video, topics and general topics: many changes, one transaction.
-        make_summary(title="Stored in one transaction")
-        assert len(moves) == 1
-        during = catalogue_cache.generation()
-        assert during > before
-    assert len(moves) == 2
-    assert catalogue_cache.generation() > during
