@@ -128,4 +128,3 @@ def test_a_lost_counter_never_brings_old_pages_back(viewer_client, three):
     after = catalogue_cache.generation()
     assert after > before
     assert cache_state(viewer_client.get(URL, **HTMX)) == "miss"
-
