@@ -7,7 +7,9 @@ Typical use (what the Django service calls)::
     shape = TemplateShape(fields=(...), scale=(ScaleBand(0.0, 0.09, "Elementary"), ...))
     spec = PromptSpec(instruction=text, shape=shape,
                       examples=[Example(transcript=t, answer=answer_json)])
-    engine = get_engine(model_id_or_path)          # None: default SmolLM2 GGUF; loaded once
+    engine = get_engine(model_id_or_path, device="auto", dtype="auto")
+    # model None: the default SmolLM2 GGUF; device e.g. "cuda:1", dtype e.g. "bfloat16", or
+    # "auto" for each; loaded once per process for each (model, device, dtype)
     result = engine.summarize(spec, transcript, config=GenerationConfig(),
                               progress=lambda done, budget, text: ...,
                               should_cancel=lambda: False)
@@ -19,16 +21,23 @@ Typical use (what the Django service calls)::
 
 Errors: PromptError (EmptyTranscriptError, PromptTooLongError, ExampleInvalidError),
 ModelNotFoundError, GenerationCancelled, OutputInvalidError (carries `.raw`).
-Importing this package sets HF_HUB_OFFLINE=1 unless already set: nothing is downloaded.
+Importing this package (or any module of it) sets HF_HUB_OFFLINE=1 unless already set: nothing
+is downloaded. No settings are read from the environment: the caller passes device and dtype in.
 """
 
-# Names are imported lazily (PEP 562): `inference.schema` and `inference.tokens`
-# are used by the web process to validate answers and count tokens, and must not
-# pull in torch, transformers and xgrammar just for that.
+import os
+
+# Set before any submodule runs, so before transformers and huggingface_hub (which reads it
+# once, on import) are imported by any of them.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+# Names are imported lazily (PEP 562): the web process validates answers, counts tokens and
+# builds prompt specs (`inference.schema`, `.tokens`, `.prompt`, `.config`) and must not pull
+# in torch, transformers and xgrammar just for that.
 _EXPORTS = {
-    "ModelNotFoundError": "model", "default_model_path": "model", "load_model": "model",
+    "ModelNotFoundError": "locate", "default_model_path": "locate", "load_model": "model",
     "Engine": "engine", "OutputInvalidError": "engine", "SummaryResult": "engine", "get_engine": "engine",
-    "GenerationCancelled": "generate", "GenerationConfig": "generate", "GenerationError": "generate",
+    "GenerationCancelled": "generate", "GenerationConfig": "config", "GenerationError": "generate",
     "BuiltPrompt": "prompt", "EmptyTranscriptError": "prompt", "Example": "prompt", "ExampleInvalidError": "prompt",
     "PromptError": "prompt", "PromptSpec": "prompt", "PromptTooLongError": "prompt",
     "ScaleBand": "schema", "SummaryData": "schema", "SummaryValidationError": "schema", "TemplateShape": "schema",
@@ -42,9 +51,6 @@ def __getattr__(name: str):
         raise AttributeError(f"module 'inference' has no attribute {name!r}")
     import importlib
 
-    if module != "schema":
-        # Before transformers is imported anywhere: nothing is ever downloaded.
-        importlib.import_module(".model", __name__)
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value

@@ -1,6 +1,7 @@
 """Benchmark: the reference pipeline against ours, plus an ablation, in one process.
 
     python -m inference.bench [--videos slug,slug] [--model ID] [--seed-file PATH]
+                              [--device auto|cpu|cuda:N] [--dtype auto|float32|bfloat16|...]
                               [--max-new-tokens N] [--ablation-videos N]
     # GPU, Mistral-7B-shaped random weights in bf16, fixed output lengths:
     python -m inference.bench --random-weights --config mistral-7b --fixed-output-tokens 600
@@ -27,14 +28,20 @@ from typing import Any
 
 import torch
 
-from .model import LoadedModel, load_model, resolve_device_dtype  # sets HF_HUB_OFFLINE first
+from .model import LoadedModel, load_model, resolve_device_dtype
 from .engine import Engine, OutputInvalidError
 from .generate import GenerationConfig
 from .prompt import Example, PromptSpec, build_messages, render
 from .schema import SummaryValidationError, TemplateShape, validate_summary
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_SEED = Path("/work/shared/seeds/seed.json")
+# The project's own copy of the seed, then the original in the shared folder beside the
+# repository (../shared).
+SEED_FILES = (
+    REPO_ROOT / "videos" / "seed" / "seed.json",
+    REPO_ROOT.parent / "shared" / "seeds" / "seed.json",
+)
+SEED_KEYS = ("prompt", "shots", "transcripts")  # what the benchmark reads from a seed
 
 # mistralai/Mistral-7B-v0.1 config.json, written out since nothing can be downloaded.
 MISTRAL_7B = dict(
@@ -44,9 +51,22 @@ MISTRAL_7B = dict(
 )
 
 
+def _has_keys(path: Path, keys: tuple[str, ...]) -> bool:
+    try:
+        seed = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(seed, dict) and all(k in seed for k in keys)
+
+
 def default_seed_file() -> Path:
-    local = REPO_ROOT / "videos" / "seed" / "seed.json"
-    return local if local.exists() else SHARED_SEED
+    """The first of SEED_FILES that exists and holds what the benchmark needs."""
+    for path in SEED_FILES:
+        if _has_keys(path, SEED_KEYS):
+            return path
+    tried = ", ".join(str(p) for p in SEED_FILES)
+    raise SystemExit(f"no seed file with {', '.join(SEED_KEYS)} found (tried {tried}); "
+                     "pass --seed-file PATH")
 
 
 def spec_from_seed(seed: dict) -> PromptSpec:
@@ -172,7 +192,7 @@ def line(label: str, slug: str, r: dict[str, Any]) -> str:
 # --- model set-up -----------------------------------------------------------------------------
 
 
-def random_weights_model(config_name: str, device: str | None, dtype: str | None) -> LoadedModel:
+def random_weights_model(config_name: str, device: str = "auto", dtype: str = "auto") -> LoadedModel:
     from transformers import AutoModelForCausalLM, MistralConfig
 
     from .testing import gguf_tokenizer
@@ -181,7 +201,7 @@ def random_weights_model(config_name: str, device: str | None, dtype: str | None
         raise SystemExit(f"unknown --config {config_name!r}; known: mistral-7b")
     tok = gguf_tokenizer()  # only its ids and chat template matter with random weights
     values = dict(MISTRAL_7B)
-    # The SmolLM2 tokenizer has 49,152 ids; the embedding must cover them.
+    # The SmolLM2 tokenizer has more ids than Mistral's vocabulary; the embedding must cover them.
     values["vocab_size"] = max(values["vocab_size"], len(tok))
     dev, dt = resolve_device_dtype(device, dtype)
     config = MistralConfig(**values, eos_token_id=tok.eos_token_id)
@@ -196,9 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--videos", help="comma-separated slugs (default: 3 not used as examples)")
     ap.add_argument("--model", help="hub id, folder or GGUF path (default: SmolLM2 GGUF)")
-    ap.add_argument("--seed-file", type=Path, default=None)
-    ap.add_argument("--device")
-    ap.add_argument("--dtype")
+    ap.add_argument("--seed-file", type=Path, default=None,
+                    help="seed JSON (default: videos/seed/seed.json, else ../shared/seeds/seed.json)")
+    ap.add_argument("--device", default="auto",
+                    help="auto (CUDA when available, else CPU), cpu, cuda, cuda:N")
+    ap.add_argument("--dtype", default="auto",
+                    help="auto (bf16 on CUDA, fp32 on CPU), float32, bfloat16, float16")
     ap.add_argument("--max-new-tokens", type=int, default=GenerationConfig.max_new_tokens)
     ap.add_argument("--reference-max-new-tokens", type=int, default=1536)
     ap.add_argument("--fixed-output-tokens", type=int, default=None,

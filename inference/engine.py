@@ -21,7 +21,7 @@ from .generate import (
     ProgressFn,
     decode,
 )
-from .model import LoadedModel, load_model, resolve_device_dtype
+from .model import AUTO, LoadedModel, load_model
 from .prompt import BuiltPrompt, PrefixParts, PromptSpec, build_prompt, prefix_parts
 from .schema import (
     SummaryData,
@@ -249,13 +249,19 @@ _engines_lock = threading.Lock()
 def get_engine(
     model_id: str | None = None,
     *,
-    device: str | torch.device | None = None,
-    dtype: str | torch.dtype | None = None,
+    device: str | torch.device | None = AUTO,
+    dtype: str | torch.dtype | None = AUTO,
 ) -> Engine:
-    """The process-wide engine for a model (loaded once); `None` means the default GGUF."""
+    """The process-wide engine for a (model, device, dtype), loaded once.
+
+    `model_id` None or "": the default GGUF. `device` / `dtype` "auto" (or None): CUDA with bf16
+    when available, else CPU with CPU_DEFAULT_DTYPE; else e.g. "cuda:1", "bfloat16". The
+    Django side passes settings.SUMMARIZER_DEVICE / SUMMARIZER_DTYPE; nothing here reads the
+    environment. Engines are cached under the resolved device and dtype, as models are, so
+    "auto" and its explicit equivalent share one loaded model.
+    """
     loaded = load_model(model_id, device=device, dtype=dtype)
-    dev, dt = resolve_device_dtype(device, dtype)
-    key = (loaded.model_id, str(dev), str(dt))
+    key = (loaded.model_id, str(loaded.device), str(loaded.dtype))
     with _engines_lock:
         if key not in _engines:
             _engines[key] = Engine(loaded)

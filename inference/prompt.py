@@ -13,9 +13,8 @@ true prefix of every prompt built from the same spec, which is what lets its KV 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from .schema import SummaryValidationError, TemplateShape, validate_summary
 
@@ -207,10 +206,3 @@ def build_prompt(
         context_tokens=context_tokens,
     )
 
-
-def examples_from_answers(pairs: Sequence[tuple[str, str | dict]]) -> tuple[Example, ...]:
-    """Convenience: examples from (transcript, answer) where answer may be a dict."""
-    return tuple(
-        Example(transcript=t, answer=a if isinstance(a, str) else json.dumps(a, indent=2))
-        for t, a in pairs
-    )

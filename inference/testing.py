@@ -13,7 +13,8 @@ from typing import Any
 import torch
 
 from .engine import Engine
-from .model import LoadedModel, default_model_path
+from .locate import default_model_path
+from .model import LoadedModel
 
 
 @functools.lru_cache(maxsize=2)

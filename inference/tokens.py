@@ -11,8 +11,10 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from .generate import GenerationConfig
-from .model import _from_pretrained_kwargs, default_model_path, ModelNotFoundError
+# Torch-free imports only: the web process counts tokens without loading torch
+# (tests/test_layers_django_free.py checks it).
+from .config import GenerationConfig
+from .locate import ModelNotFoundError, default_model_path, from_pretrained_kwargs
 from .prompt import PromptSpec, compact_answer, prefix_parts
 
 _lock = threading.Lock()
@@ -27,7 +29,7 @@ def load_tokenizer(model_id: str | None = None) -> Any:
     model_id = model_id or default_model_path()
     with _lock:
         if model_id not in _tokenizers:
-            where, kwargs = _from_pretrained_kwargs(model_id)
+            where, kwargs = from_pretrained_kwargs(model_id)
             try:
                 _tokenizers[model_id] = AutoTokenizer.from_pretrained(where, **kwargs)
             except (OSError, ValueError) as exc:
@@ -42,7 +44,7 @@ def context_tokens(model_id: str | None = None) -> int:
     model_id = model_id or default_model_path()
     with _lock:
         if model_id not in _contexts:
-            where, kwargs = _from_pretrained_kwargs(model_id)
+            where, kwargs = from_pretrained_kwargs(model_id)
             try:
                 config = AutoConfig.from_pretrained(where, **kwargs)
             except (OSError, ValueError) as exc:

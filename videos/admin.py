@@ -1,4 +1,5 @@
-"""The Django admin: where curators keep templates and few-shot examples."""
+"""The Django admin: where curators keep templates and few-shot examples. The
+summaries' admin is in videos.summary_admin, registered with this one."""
 
 from __future__ import annotations
 
@@ -14,17 +15,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import curation, services
-from .models import (
-    FewShotExample,
-    PromptTemplate,
-    Summary,
-    SummaryGeneralTopic,
-    SummaryTopic,
-    Topic,
-    Transcript,
-    Video,
-)
+from . import summary_admin  # noqa: F401  (registers the summaries' admin)
+from .services import curation, templates
+from .models import FewShotExample, PromptTemplate, Transcript, Video
 
 
 class TranscriptInline(admin.StackedInline):
@@ -100,7 +93,7 @@ class PromptTemplateAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         original_pk = obj.pk
-        saved = services.template_save(template=obj, user=request.user)
+        saved = templates.template_save(template=obj, user=request.user)
         if change and saved.pk != original_pk:
             messages.info(request, f"Version {saved.version} was created: the edited version has produced summaries.")
 
@@ -116,7 +109,7 @@ class PromptTemplateAdmin(SimpleHistoryAdmin):
             except curation.TemplateDoesNotFit as exc:
                 self.message_user(request, f"Not made the default: {exc}", messages.ERROR)
                 continue
-            services.template_make_default(template=template)
+            templates.template_make_default(template=template)
             self.message_user(request, f"{template} is now the default for new summaries.", messages.SUCCESS)
 
 
@@ -169,7 +162,7 @@ class FewShotExampleForm(forms.ModelForm):
         answer = cleaned.get("answer")
         if template is not None and answer is not None and "answer" not in self.errors:
             try:
-                services.example_validate_answer(template=template, answer=answer)
+                templates.example_validate_answer(template=template, answer=answer)
             except ValidationError as exc:
                 self.add_error("answer", exc)
         if self.instance.pk:
@@ -244,7 +237,7 @@ class FewShotExampleAdmin(SimpleHistoryAdmin):
         if template is None:
             return JsonResponse({"ok": False, "errors": ["Choose a template first."]})
         try:
-            services.example_validate_answer(template=template, answer=request.POST.get("answer", ""))
+            templates.example_validate_answer(template=template, answer=request.POST.get("answer", ""))
         except ValidationError as exc:
             return JsonResponse({"ok": False, "errors": exc.messages})
         return JsonResponse({"ok": True, "errors": []})
@@ -280,7 +273,7 @@ class FewShotExampleAdmin(SimpleHistoryAdmin):
         done = 0
         for example in queryset.select_related("template"):
             try:
-                services.example_validate_answer(template=example.template, answer=example.answer)
+                templates.example_validate_answer(template=example.template, answer=example.answer)
             except ValidationError as exc:
                 self.message_user(request, f"{example.name} not activated: {'; '.join(exc.messages)}", messages.ERROR)
                 continue
@@ -301,110 +294,3 @@ class FewShotExampleAdmin(SimpleHistoryAdmin):
                     FewShotExample.objects.select_for_update().filter(pk=obj.pk).values_list("revision", flat=True).get() + 1
                 )
             obj.save()
-
-
-class SummaryGeneralTopicInline(admin.TabularInline):
-    model = SummaryGeneralTopic
-    extra = 0
-    readonly_fields = ("field", "complexity", "position")
-    can_delete = False
-
-
-class SummaryTopicInline(admin.TabularInline):
-    model = SummaryTopic
-    extra = 0
-    readonly_fields = ("topic", "section", "position")
-    can_delete = False
-
-
-@admin.register(Summary)
-class SummaryAdmin(admin.ModelAdmin):
-    list_display = ("id", "video", "template", "status", "is_current", "model_short", "output_tokens", "attempts", "created_at")
-    list_filter = ("status", "is_current", "template", "model_id", "created_at")
-    search_fields = ("video__youtube_id", "video__title", "video__slug", "introduction", "error_message")
-    raw_id_fields = ("video",)
-    readonly_fields = (
-        "status",
-        "attempts",
-        "error_code",
-        "error_message",
-        "started_at",
-        "finished_at",
-        "created_at",
-        *Summary.METRIC_FIELDS,
-        "metrics",
-        "raw_output",
-        "progress",
-        "task_id",
-    )
-    filter_horizontal = ("examples",)
-    inlines = [SummaryGeneralTopicInline, SummaryTopicInline]
-    actions = ["promote_to_example", "regenerate", "make_current"]
-
-    @admin.action(description="Promote to a few-shot example (inactive until a curator turns it on)")
-    def promote_to_example(self, request, queryset):
-        for summary in queryset.select_related("video", "template"):
-            try:
-                example = curation.example_promote(summary=summary)
-            except Exception as exc:
-                self.message_user(request, f"Summary #{summary.pk} not promoted: {exc}", messages.ERROR)
-            else:
-                url = reverse("admin:videos_fewshotexample_change", args=[example.pk])
-                self.message_user(
-                    request, format_html('Summary #{} is now the inactive example <a href="{}">{}</a>.', summary.pk, url, example.name),
-                    messages.SUCCESS,
-                )
-
-    @admin.action(description="Make the selected summaries current for their videos")
-    def make_current(self, request, queryset):
-        for summary in queryset:
-            try:
-                services.summary_make_current(summary=summary)
-            except services.IllegalTransition as exc:
-                self.message_user(request, str(exc), messages.ERROR)
-
-    @admin.action(description="Regenerate the selected summaries' videos with another template or model")
-    def regenerate(self, request, queryset):
-        templates = PromptTemplate.objects.order_by("name", "-version")
-        if request.POST.get("confirm"):
-            template = PromptTemplate.objects.filter(pk=request.POST.get("template") or 0).first()
-            if template is None:
-                self.message_user(request, "Choose a template version.", messages.ERROR)
-                return None
-            model_id = request.POST.get("model_id", "").strip() or None
-            queued = 0
-            for video in Video.objects.filter(summaries__in=queryset).distinct():
-                try:
-                    services.summary_submit(video=video, template=template, model_id=model_id, user=request.user)
-                    queued += 1
-                except Exception as exc:
-                    self.message_user(request, f"{video}: {exc}", messages.ERROR)
-            self.message_user(
-                request, f"{queued} summaries queued with {template}; current summaries stay until a curator chooses.",
-                messages.SUCCESS,
-            )
-            return None
-        return render(
-            request,
-            "admin/videos/regenerate.html",
-            {**self.admin_site.each_context(request), "title": "Regenerate summaries", "summaries": queryset,
-             "templates": templates, "opts": self.model._meta, "action": "regenerate"},
-        )
-
-    @admin.display(description="model")
-    def model_short(self, obj):
-        return format_html("<span title='{}'>{}</span>", obj.model_id, obj.model_id.rsplit("/", 1)[-1][:40])
-
-
-@admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
-    list_display = ("name", "normalized")
-    search_fields = ("name", "normalized")
-
-
-@admin.register(SummaryGeneralTopic)
-class SummaryGeneralTopicAdmin(admin.ModelAdmin):
-    list_display = ("summary", "field", "complexity")
-    list_filter = ("field",)
-    search_fields = ("summary__video__title", "field")
-    raw_id_fields = ("summary",)

@@ -15,7 +15,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import PermissionDenied
 
-from . import progress, services
+from . import progress
+from .services import jobs, summaries
 from .models import Summary
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -109,10 +110,10 @@ class SummaryProgressConsumer(_ProgressConsumer):
     @database_sync_to_async
     def _cancel(self):
         try:
-            summary = services.summary_cancel(summary_id=self.summary_id, user=self.scope["user"])
+            summary = jobs.summary_cancel(summary_id=self.summary_id, user=self.scope["user"])
         except PermissionDenied as exc:
             return ("forbidden", str(exc))
-        except services.IllegalTransition as exc:
+        except summaries.IllegalTransition as exc:
             return ("not_cancellable", str(exc))
         except Summary.DoesNotExist:
             return ("not_found", f"summary {self.summary_id} no longer exists")

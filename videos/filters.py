@@ -3,7 +3,7 @@
 One GET form holds every filter so that a URL can be shared. What the
 FilterSet applies itself: fields x complexity range, and a topic. The search
 box (`q`) and the sort are part of the same form but are applied by
-`videos.selectors.summary_catalogue`, the next steps of the pipeline.
+`videos.catalogue.pages.summary_catalogue`, the next steps of the pipeline.
 
 Bad input never fails the page:
 - unknown fields are dropped (and named in a note);
@@ -21,10 +21,8 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
-from django.db import connection
 from django.db.models import Exists, OuterRef
 
-from .general_codes import GeneralCodesMatch
 from .models import PromptTemplate, SummaryGeneralTopic, SummaryTopic, normalize_topic
 
 SEARCH_MAX_CHARS = 500
@@ -42,10 +40,14 @@ SORT_CHOICES = [
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def catalogue_fields() -> list[str]:
-    """Every field a template offers: the default templates' lists first, in their order."""
+def catalogue_fields(templates=None) -> list[str]:
+    """Every field a template offers: the default templates' lists first, in their order.
+    `templates`: already read in that order (else they are read here)."""
+    if templates is None:
+        templates = PromptTemplate.objects.order_by("-is_default", "name", "-version").only("general_topics")
     seen: dict[str, None] = {}
-    for fields in PromptTemplate.objects.order_by("-is_default", "name", "-version").values_list("general_topics", flat=True):
+    for template in templates:
+        fields = template.general_topics
         for name in fields if isinstance(fields, list) else []:
             if isinstance(name, str):
                 seen.setdefault(name, None)
@@ -142,19 +144,15 @@ class SummaryFilter(django_filters.FilterSet):
         if fields or lo is not None or hi is not None:
             # One general topic must satisfy every condition at once: a summary
             # with Quantum Computing at 0.2 and Algorithms at 0.9 does not match
-            # "Quantum Computing from 0.8". PostgreSQL checks the codes on the
-            # summary row (videos.general_codes); SQLite asks the general topic table.
-            if connection.vendor == "postgresql":
-                queryset = queryset.filter(GeneralCodesMatch(fields, lo, hi))
-            else:
-                general = SummaryGeneralTopic.objects.filter(summary=OuterRef("pk"))
-                if fields:
-                    general = general.filter(field__in=fields)
-                if lo is not None:
-                    general = general.filter(complexity__gte=lo)
-                if hi is not None:
-                    general = general.filter(complexity__lte=hi)
-                queryset = queryset.filter(Exists(general))
+            # "Quantum Computing from 0.8".
+            general = SummaryGeneralTopic.objects.filter(summary=OuterRef("pk"))
+            if fields:
+                general = general.filter(field__in=fields)
+            if lo is not None:
+                general = general.filter(complexity__gte=lo)
+            if hi is not None:
+                general = general.filter(complexity__lte=hi)
+            queryset = queryset.filter(Exists(general))
         topic = normalize_topic(data.get("topic") or "")
         if topic:
             queryset = queryset.filter(

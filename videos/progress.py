@@ -6,7 +6,7 @@ of queued and running summaries whenever it changes, and light progress ticks.
 Publishing never makes the generation wait for a browser: each send has a
 short timeout and every failure (full channel, Redis hiccup) is logged and
 dropped. Nothing is lost for good because the latest event of a summary is
-also stored on its row (Summary.progress): a browser that (re)connects gets
+also stored on its job (SummaryJob.progress): a browser that (re)connects gets
 that snapshot first, then the live events.
 """
 
@@ -22,7 +22,7 @@ from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 from django.db.models import Q
 
-from .models import Summary
+from .models import Summary, SummaryJob
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,9 @@ def queue_position(summary: Summary) -> int | None:
 
 
 def summary_event(summary: Summary, *, stage: str | None = None, **extra: Any) -> dict[str, Any]:
-    """One event, JSON-ready. The stage defaults to what the status says."""
+    """One event, JSON-ready: the one shape every event of a summary has. The stage
+    defaults to what the status says; `extra` adds or overrides fields."""
+    job = summary.job
     if stage is None:
         stage = summary.status if summary.status != Summary.Status.RUNNING else "generating"
     event = {
@@ -72,16 +74,17 @@ def summary_event(summary: Summary, *, stage: str | None = None, **extra: Any) -
         "status": summary.status,
         "stage": stage,
         "stage_label": STAGE_LABELS.get(stage, stage),
-        "attempt": summary.attempts,
-        "cancel_requested": summary.cancel_requested,
-        "error_code": summary.error_code,
-        "error_message": summary.error_message,
+        "attempt": job.attempts,
+        "cancel_requested": job.cancel_requested,
+        "error_code": job.error_code,
+        "error_message": job.error_message,
         "position": queue_position(summary) if stage == "queued" else None,
         "ts": time.time(),
     }
     if summary.status == Summary.Status.DONE:
-        event.update(text=summary.raw_output, tokens=summary.output_tokens, percent=100.0,
-                     tokens_per_second=summary.tokens_per_second)
+        metrics, result = summary.metrics, getattr(summary, "result", None)
+        event.update(text=result.raw_output if result else "", tokens=metrics.get("output_tokens"), percent=100.0,
+                     tokens_per_second=metrics.get("tokens_per_second"))
     event.update(extra)
     return event
 
@@ -89,9 +92,10 @@ def summary_event(summary: Summary, *, stage: str | None = None, **extra: Any) -
 def summary_snapshot(summary: Summary) -> dict[str, Any]:
     """What a (re)connecting browser is sent first: the stored latest event,
     corrected by the row's current status (the row is the truth)."""
-    stored = dict(summary.progress or {})
+    job = summary.job
+    stored = dict(job.progress or {})
     if summary.status == Summary.Status.RUNNING and stored.get("status") == Summary.Status.RUNNING:
-        stored["cancel_requested"] = summary.cancel_requested
+        stored["cancel_requested"] = job.cancel_requested
         return stored
     if summary.status == Summary.Status.QUEUED:
         return summary_event(summary, stage="queued")
@@ -100,6 +104,12 @@ def summary_snapshot(summary: Summary) -> dict[str, Any]:
     if stored.get("status") == summary.status:
         return stored
     return summary_event(summary)
+
+
+def store_event(summary: Summary, event: dict[str, Any]) -> None:
+    """Keep `event` as the summary's snapshot (its job row only: the catalogue's row is not written)."""
+    SummaryJob.objects.filter(pk=summary.pk).update(progress=event)
+    summary.job.progress = event
 
 
 def _send(group: str, message: dict[str, Any]) -> bool:
@@ -138,12 +148,13 @@ def queue_snapshot() -> list[dict[str, Any]]:
     """Queued and running summaries: running first, then the queue in order."""
     rows = (
         Summary.objects.filter(status__in=Summary.ACTIVE_STATUSES)
-        .select_related("video", "template")
+        .select_related("video", "template", "job")
         .order_by("created_at", "id")[:QUEUE_LIMIT]
     )
     items, position = [], 0
     running = []
     for s in rows:
+        stored = s.job.progress or {}
         item = {
             "summary_id": s.pk,
             "status": s.status,
@@ -151,9 +162,9 @@ def queue_snapshot() -> list[dict[str, Any]]:
             "template": s.template.label,
             "model_id": s.model_id,
             "created_at": s.created_at.isoformat(),
-            "stage": (s.progress or {}).get("stage") or s.status,
-            "stage_label": STAGE_LABELS.get((s.progress or {}).get("stage") or s.status, s.status),
-            "percent": (s.progress or {}).get("percent"),
+            "stage": stored.get("stage") or s.status,
+            "stage_label": STAGE_LABELS.get(stored.get("stage") or s.status, s.status),
+            "percent": stored.get("percent"),
             "position": None,
         }
         if s.status == Summary.Status.QUEUED:
@@ -185,59 +196,57 @@ def publish_queue_changed() -> None:
             })
 
 
+class Throttle:
+    """True at most once every `interval` seconds (and whenever forced)."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._last: float | None = None
+
+    def __call__(self, *, force: bool = False) -> bool:
+        now = time.monotonic()
+        if force or self._last is None or now - self._last >= self.interval:
+            self._last = now
+            return True
+        return False
+
+
 class GenerationReporter:
-    """Turns the engine's progress callback into stored snapshots and throttled events."""
+    """Turns the engine's progress callback into stored snapshots and throttled events:
+    at most one "generating" event every MIN_INTERVAL seconds (the last token always),
+    and a tick on the queue page every QUEUE_TICK_INTERVAL seconds."""
 
     def __init__(self, summary: Summary) -> None:
         self.summary = summary
-        self._last_publish = 0.0
-        self._last_queue_tick = 0.0
+        self._events = Throttle(MIN_INTERVAL)
+        self._queue_ticks = Throttle(QUEUE_TICK_INTERVAL)
         self._t0: float | None = None
         self._tokens0 = 0
 
-    def _event(self, stage: str, **extra: Any) -> dict[str, Any]:
-        s = self.summary
-        return {
-            "summary_id": s.pk,
-            "status": Summary.Status.RUNNING,
-            "stage": stage,
-            "stage_label": STAGE_LABELS.get(stage, stage),
-            "attempt": s.attempts,
-            "cancel_requested": False,
-            "error_code": "",
-            "error_message": "",
-            "position": None,
-            "ts": time.time(),
-            **extra,
-        }
-
-    def _store_and_publish(self, event: dict[str, Any]) -> None:
-        # update() on the one column: never overwrites the status or the cancel flag.
-        Summary.objects.filter(pk=self.summary.pk, status=Summary.Status.RUNNING).update(progress=event)
+    def _publish(self, event: dict[str, Any]) -> None:
+        # Only while running: a cancel or a sweep that ended the summary keeps its final snapshot.
+        SummaryJob.objects.filter(pk=self.summary.pk, summary__status=Summary.Status.RUNNING).update(progress=event)
         publish_summary(self.summary.pk, event)
 
     def stage(self, stage: str, **extra: Any) -> None:
-        self._store_and_publish(self._event(stage, **extra))
+        self._publish(summary_event(self.summary, stage=stage, **extra))
 
     def generating(self, tokens: int, budget: int, text: str) -> None:
         now = time.monotonic()
         if self._t0 is None:
             self._t0, self._tokens0 = now, tokens
-        final = budget and tokens >= budget
-        if now - self._last_publish < MIN_INTERVAL and not final:
+        if not self._events(force=bool(budget and tokens >= budget)):
             return
-        self._last_publish = now
         elapsed = now - self._t0
         rate = (tokens - self._tokens0) / elapsed if elapsed > 0 else None
         # An upper bound: the summary usually ends well before the token budget.
         eta = (budget - tokens) / rate if rate else None
         percent = round(100.0 * tokens / budget, 1) if budget else None
-        event = self._event(
-            "generating", tokens=tokens, budget=budget, percent=percent,
+        event = summary_event(
+            self.summary, stage="generating", tokens=tokens, budget=budget, percent=percent,
             tokens_per_second=round(rate, 1) if rate else None,
             eta_seconds=round(eta) if eta is not None else None, text=text,
         )
-        self._store_and_publish(event)
-        if now - self._last_queue_tick >= QUEUE_TICK_INTERVAL:
-            self._last_queue_tick = now
+        self._publish(event)
+        if self._queue_ticks():
             _send(QUEUE_GROUP, {"type": "queue.event", "event": {"kind": "summary", "summary": _queue_item_from_event(event)}})

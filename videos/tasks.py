@@ -32,7 +32,8 @@ from celery.signals import worker_ready
 from django.conf import settings
 from django.db import close_old_connections, connections
 
-from . import services
+from .ingest.fetch_errors import FetchError
+from .services import ingestion, jobs
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class SummaryTask(Task):
         # limit killed the child; the summary would otherwise stay "running".
         if isinstance(exc, TimeLimitExceeded) and args:
             close_old_connections()
-            services.summary_fail_timed_out(summary_id=args[0])
+            jobs.summary_fail_timed_out(summary_id=args[0])
 
 
 @shared_task(
@@ -56,21 +57,32 @@ class SummaryTask(Task):
     base=SummaryTask,
 )
 def generate_summary(self, summary_id: int) -> None:
-    services.summary_run(
+    jobs.summary_run(
         summary_id=summary_id, task_id=self.request.id or "", hostname=self.request.hostname or "", pid=os.getpid()
     )
 
 
-@shared_task(bind=True, name="videos.tasks.fetch_transcript", acks_late=True, max_retries=None)
+@shared_task(
+    bind=True,
+    name="videos.tasks.fetch_transcript",
+    acks_late=True,
+    # The one retry policy for transcripts. The service raises FetchError only
+    # for a retryable failure (a blocked request, a network error) while
+    # retries remain; Celery then sends the task again after 2, 4, 8, ... s
+    # (at most 60), each wait drawn at random below that bound so the videos
+    # of one paste, blocked together, do not all come back at the same moment.
+    autoretry_for=(FetchError,),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=settings.YOUTUBE_MAX_RETRIES,
+)
 def fetch_transcript_task(self, video_id: int) -> None:
-    """One attempt at a video's YouTube captions; a blocked request or network
-    error is retried later with backoff (the bound is in the service), so no
-    worker sleeps through the wait."""
-    from . import ingestion
-
-    retry_in = ingestion.transcript_fetch(video_id=video_id, attempt=self.request.retries + 1)
-    if retry_in is not None:
-        raise self.retry(countdown=retry_in)
+    """One attempt at a video's YouTube captions. The last allowed attempt
+    stores a failure instead of raising, so the video never stays "fetching"."""
+    ingestion.transcript_fetch(
+        video_id=video_id, attempt=self.request.retries + 1, retry=self.request.retries < self.max_retries
+    )
 
 
 def _consumes_gpu_queue(consumer) -> bool:
@@ -86,7 +98,7 @@ def sweep_orphaned_summaries(sender=None, **kwargs):
     if sender is not None and not _consumes_gpu_queue(sender):
         return  # only generation workers own summaries
     try:
-        requeued = services.summary_sweep_orphans(hostname=hostname)
+        requeued = jobs.summary_sweep_orphans(hostname=hostname)
         if requeued:
             log.warning("start-up sweep: summaries %s were left running by a dead worker; queued again", requeued)
     except Exception:
@@ -94,12 +106,3 @@ def sweep_orphaned_summaries(sender=None, **kwargs):
     finally:
         # The pool's next children are forked from this process: hand them no open connection.
         connections.close_all()
-
-
-@shared_task(name="videos.tasks.warm_catalogue", ignore_result=True)
-def warm_catalogue(generation: int) -> int:
-    """Compute the most asked catalogue pages for `generation`; stops when it is no
-    longer the current one (a later task warms the next). Returns how many it computed."""
-    from .views.catalogue import warm_catalogue_pages
-
-    return warm_catalogue_pages(generation, limit=settings.CATALOGUE_WARM_PAGES)

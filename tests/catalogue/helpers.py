@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from tests.videos.factories import SCALE, TemplateFactory, UserFactory, VideoFactory, summary_data
 from videos.models import PromptTemplate, Summary
-from videos.services import summary_store_result, summary_transition
+from videos.services.summaries import summary_store_result, summary_transition
+from videos.models import SummaryJob
 
 BASE_TIME = datetime(2025, 1, 1, 12, 0, tzinfo=timezone.get_current_timezone())
 
@@ -53,6 +54,7 @@ def make_summary(
     for (s, t), text in (section_topics or {}).items():
         data["sections"][s]["topics"][t] = text
     summary = Summary.objects.create(video=video, template=template, model_id="test-model")
+    SummaryJob.objects.create(summary=summary)
     summary_transition(summary_id=summary.pk, to=Summary.Status.RUNNING)
     summary = summary_store_result(
         summary_id=summary.pk,

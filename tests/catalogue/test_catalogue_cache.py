@@ -1,4 +1,4 @@
-"""The catalogue's result cache (videos.catalogue_cache), on the real Redis.
+"""The catalogue's result cache (videos.catalogue.cache), on the real Redis.
 
 A repeated page is served from the cache without touching the summaries; any
 change to what the catalogue shows is seen by the very next request; without
@@ -11,9 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from videos import catalogue_cache
+from videos.catalogue import cache as catalogue_cache
+from tests.videos.factories import SummaryFactory
 from videos.models import Summary
-from videos.services import summary_make_current, summary_store_result, summary_transition
+from videos.services.summaries import summary_make_current, summary_store_result, summary_transition
 
 from .helpers import make_summary, reference_template
 
@@ -67,7 +68,7 @@ def test_a_stored_summary_is_seen_by_the_next_request(viewer_client, three):
 
 def test_making_another_summary_current_is_seen_by_the_next_request(viewer_client, three):
     video = three[0].video
-    other = Summary.objects.create(video=video, template=reference_template(), model_id="other-model")
+    other = SummaryFactory(video=video, template=reference_template(), model_id="other-model")
     summary_transition(summary_id=other.pk, to=Summary.Status.RUNNING)
     data = dict(three[0].data, introduction="The newer take on hashing.")
     other = summary_store_result(summary_id=other.pk, data=data, raw_output="{}")
@@ -86,15 +87,6 @@ def test_a_video_edit_and_a_deletion_are_seen_by_the_next_request(viewer_client,
     three[2].delete()
     response = viewer_client.get(URL, **HTMX)
     assert card_titles(response.content) == ["Renamed video", "Video 0 hashing"]
-
-
-def test_a_general_topic_edited_on_its_own_is_seen_by_the_next_request(viewer_client, three):
-    params = {"field": QC, "cmin": "0.9"}
-    assert card_titles(viewer_client.get(URL, params, **HTMX).content) == []
-    general = three[0].general_topics.get(field=QC)
-    general.complexity = "0.95"
-    general.save()  # as its admin page does
-    assert card_titles(viewer_client.get(URL, params, **HTMX).content) == ["Video 0 hashing"]
 
 
 def test_without_redis_the_page_is_computed(viewer_client, three, settings):

@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.videos.factories import UserFactory
-from videos import selectors
+from videos.catalogue import pages as selectors
+from tests.videos.factories import SummaryFactory
 from videos.models import Summary
 
 from .helpers import make_summary
@@ -72,7 +73,7 @@ def test_card_shows_title_channel_first_line_general_topics_with_labels_and_topi
 def test_only_current_done_summaries_are_listed(viewer_client):
     current = make_summary(title="Current one")
     make_summary(title="Older take", video=current.video)  # second done summary of the same video: not current
-    Summary.objects.create(video=make_summary(title="Other").video, template=current.template, model_id="m")
+    SummaryFactory(video=make_summary(title="Other").video, template=current.template, model_id="m")
     assert sorted(titles(viewer_client.get(URL))) == ["Current one", "Other"]
 
 

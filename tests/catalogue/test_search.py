@@ -9,8 +9,8 @@ from django.db.models import F
 from django.urls import reverse
 
 from videos.models import Summary
-from videos.selectors import PHRASE_BONUS, summary_catalogue_base, summary_search
-from videos.services import SEARCH_CONFIG
+from videos.catalogue.pages import summary_catalogue_base
+from videos.catalogue.search import PHRASE_BONUS, SEARCH_CONFIG, summary_search
 
 from .helpers import make_summary
 

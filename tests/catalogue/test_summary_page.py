@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from tests.videos.factories import TranscriptFactory, UserFactory
+from tests.videos.factories import SummaryFactory
 from videos.models import FewShotExample, Summary
 
 from .helpers import make_summary, reference_template
@@ -112,7 +113,7 @@ def test_page_without_transcript_or_metrics(viewer_client):
 
 @pytest.mark.parametrize("name", ["videos:summary", "videos:summary_json", "videos:summary_markdown"])
 def test_unfinished_or_missing_summary_is_404(viewer_client, name):
-    queued = Summary.objects.create(video=make_summary().video, template=reference_template(), model_id="m")
+    queued = SummaryFactory(video=make_summary().video, template=reference_template(), model_id="m")
     assert viewer_client.get(reverse(name, args=[queued.pk])).status_code == 404
     assert viewer_client.get(reverse(name, args=[999999])).status_code == 404
 

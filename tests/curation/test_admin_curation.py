@@ -5,7 +5,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from videos import services
+from videos.services import summaries, templates
 from videos.models import FewShotExample, PromptTemplate, Summary
 
 from ..videos.factories import SummaryFactory, summary_data
@@ -52,7 +52,7 @@ def test_promote_action_makes_an_inactive_example(admin_client, template, seeded
 
     rust = Video.objects.get(slug="rust")
     s = SummaryFactory(video=rust, template=template, status=Summary.Status.RUNNING)
-    services.summary_store_result(summary_id=s.pk, data=RUST_FROM_TRANSCRIPT, raw_output="{}")
+    summaries.summary_store_result(summary_id=s.pk, data=RUST_FROM_TRANSCRIPT, raw_output="{}")
     admin_client.post(reverse("admin:videos_summary_changelist"), {"action": "promote_to_example", "_selected_action": [s.pk]})
     example = FewShotExample.objects.get(source_video=rust)
     assert not example.is_active and json.loads(example.answer) == RUST_FROM_TRANSCRIPT
@@ -75,6 +75,6 @@ def test_make_default_refuses_a_template_that_does_not_fit(admin_client, templat
 def test_template_change_page_shows_the_diff(admin_client, template):
     SummaryFactory(template=template)
     template.instruction += "\nKeep it short."
-    new = services.template_save(template=template)
+    new = templates.template_save(template=template)
     page = admin_client.get(reverse("admin:videos_prompttemplate_change", args=[new.pk])).content.decode()
     assert 'class="diff-add">+Keep it short.' in page

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from videos import services
+from videos.services import summaries
 from videos.models import FewShotExample, Summary, Video
 
 from ..catalogue.test_browser import browser, log_in, page  # noqa: F401 - fixtures
@@ -27,7 +27,7 @@ def two_summaries(seeded, template, django_user_model):
     made = []
     for data in (RUST_FROM_TRANSCRIPT, copied):
         s = SummaryFactory(video=rust, template=template, status=Summary.Status.RUNNING)
-        services.summary_store_result(summary_id=s.pk, data=data, raw_output=json.dumps(data), metrics={"output_tokens": 400})
+        summaries.summary_store_result(summary_id=s.pk, data=data, raw_output=json.dumps(data), metrics={"output_tokens": 400})
         made.append(Summary.objects.get(pk=s.pk))
     django_user_model.objects.create_superuser("curator", "c@example.com", "pw-for-tests-1")
     return made

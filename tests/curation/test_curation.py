@@ -5,7 +5,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from videos import curation, services
+from videos.services import curation, summaries, templates
 from videos.models import FewShotExample, PromptTemplate, Summary
 
 from ..videos.factories import SummaryFactory, UserFactory
@@ -38,10 +38,10 @@ RUST_FROM_TRANSCRIPT = {
 
 def _done(video, template, data, current=False):
     s = SummaryFactory(video=video, template=template, status=Summary.Status.RUNNING)
-    services.summary_store_result(summary_id=s.pk, data=data, raw_output=json.dumps(data), metrics={"output_tokens": 321})
+    summaries.summary_store_result(summary_id=s.pk, data=data, raw_output=json.dumps(data), metrics={"output_tokens": 321})
     s.refresh_from_db()
     if current:
-        services.summary_make_current(summary=s)
+        summaries.summary_make_current(summary=s)
     return s
 
 
@@ -98,7 +98,7 @@ def test_promote_makes_an_inactive_example_cut_by_tokens(rust, template):
     assert 90 <= count_tokens(example.transcript) <= 100
     assert rust.transcript.full_text.startswith(example.transcript[:200])
     assert json.loads(example.answer) == RUST_FROM_TRANSCRIPT
-    services.example_validate_answer(template=template, answer=example.answer)  # valid as it stands
+    templates.example_validate_answer(template=template, answer=example.answer)  # valid as it stands
     with pytest.raises(ValueError):
         curation.example_promote(summary=summary, max_transcript_tokens=100)
 
@@ -133,7 +133,7 @@ def test_a_template_whose_examples_do_not_fit_cannot_be_the_default(template):
 def test_template_diff_shows_what_changed(template):
     SummaryFactory(template=template)
     template.instruction = template.instruction.replace("Do not include any other sections.", "Keep it short.")
-    new = services.template_save(template=template)
+    new = templates.template_save(template=template)
     diff = curation.template_diff(new)
     assert ("add", "+" + new.instruction.splitlines()[-1]) in diff or any(k == "add" and "Keep it short." in l for k, l in diff)
     assert any(k == "del" and "Do not include any other sections." in l for k, l in diff)

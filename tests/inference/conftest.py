@@ -10,18 +10,31 @@ import pytest
 from inference.schema import TemplateShape
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED_SEED = Path("/work/shared/seeds/seed.json")
+# The project's own copy of the seed, then the original in the shared folder beside the
+# repository (../shared).
+SEED_FILES = (
+    REPO_ROOT / "videos" / "seed" / "seed.json",
+    REPO_ROOT.parent / "shared" / "seeds" / "seed.json",
+)
+SEED_KEYS = ("prompt", "shots")  # what these tests read from a seed
 
 
-def seed_path() -> Path:
-    """The project's copy of the seed when present, else the shared original."""
-    local = REPO_ROOT / "videos" / "seed" / "seed.json"
-    return local if local.exists() else SHARED_SEED
+def _read_seed(path: Path) -> dict | None:
+    try:
+        seed = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return seed if isinstance(seed, dict) and all(k in seed for k in SEED_KEYS) else None
 
 
 @pytest.fixture(scope="session")
 def seed() -> dict:
-    return json.loads(seed_path().read_text(encoding="utf-8"))
+    """The first of SEED_FILES that exists and has what the tests need."""
+    for path in SEED_FILES:
+        data = _read_seed(path)
+        if data is not None:
+            return data
+    pytest.fail(f"no seed with {SEED_KEYS} in {[str(p) for p in SEED_FILES]}")
 
 
 @pytest.fixture(scope="session")

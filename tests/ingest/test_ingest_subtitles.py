@@ -3,10 +3,10 @@ import json
 
 import pytest
 
+from videos.ingest.subtitle_formats import clean_cue_text
 from videos.ingest.subtitles import (
     ACCEPTED_EXTENSIONS,
     SubtitleError,
-    clean_cue_text,
     decode_text,
     parse_subtitle_file,
 )

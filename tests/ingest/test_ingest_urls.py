@@ -7,6 +7,7 @@ from videos.ingest.urls import (
     parse_lines,
     parse_video_id,
     thumbnail_url,
+    watch_url,
 )
 
 VID = "dQw4w9WgXcQ"
@@ -133,8 +134,8 @@ def test_long_input_is_shortened_in_message():
 
 def test_canonical_and_thumbnail_urls():
     assert canonical_url(VID) == f"https://www.youtube.com/watch?v={VID}"
-    assert thumbnail_url(VID) == f"https://i.ytimg.com/vi/{VID}/hqdefault.jpg"
-    assert thumbnail_url(VID, "maxresdefault").endswith("/maxresdefault.jpg")
+    assert canonical_url(VID) == watch_url(VID)
+    assert thumbnail_url(VID) == f"https://i.ytimg.com/vi/{VID}/mqdefault.jpg"
     assert parse_video_id(canonical_url(VID)) == VID
     with pytest.raises(InvalidVideoURL):
         canonical_url("not an id")
@@ -143,6 +144,37 @@ def test_canonical_and_thumbnail_urls():
     assert is_valid_video_id(VID)
     assert not is_valid_video_id(VID + "x")
     assert not is_valid_video_id(None)
+
+
+@pytest.mark.parametrize(
+    "start,suffix",
+    [
+        (None, ""),
+        (0, "&t=0s"),
+        (123, "&t=123s"),
+        (123.9, "&t=123s"),  # whole seconds: YouTube ignores fractions
+        (3600.0, "&t=3600s"),
+    ],
+)
+def test_watch_url(start, suffix):
+    url = watch_url(VID, start)
+    assert url == f"https://www.youtube.com/watch?v={VID}{suffix}"
+    assert parse_video_id(url) == VID  # what we build, we read back
+
+
+@pytest.mark.parametrize("start", [-1, float("nan"), float("inf"), "12", True])
+def test_watch_url_refuses_bad_start(start):
+    with pytest.raises(ValueError):
+        watch_url(VID, start)
+
+
+@pytest.mark.parametrize("bad", ["not an id", f"https://youtu.be/{VID}", "", None, VID + "x"])
+def test_built_urls_refuse_what_is_not_an_id(bad):
+    for build in (watch_url, thumbnail_url):
+        with pytest.raises(InvalidVideoURL):
+            build(bad)
+    with pytest.raises(InvalidVideoURL):
+        watch_url(bad, 10)
 
 
 def test_seed_urls():
@@ -176,25 +208,21 @@ def test_parse_lines_reports_ok_errors_and_duplicates():
         (2, f"https://www.youtube.com/watch?v={VID}", VID),
         (7, "https://www.youtube.com/watch?v=kxT8-C1 vmd4", "kxT8-C1vmd4"),
     ]
-    assert report.video_ids == [VID, "kxT8-C1vmd4"]
     assert [(e.line, e.input) for e in report.errors] == [
         (3, "foo"),
         (8, "https://evil.com/watch?v=kxT8-C1vmd4"),
     ]
     assert report.errors[0].message == "line 3: 'foo' is not a YouTube video URL or id"
     assert report.errors[1].message.startswith("line 8: ")
-    assert [(d.line, d.video_id, d.first_line) for d in report.duplicates] == [
-        (5, VID, 2),
-        (9, "kxT8-C1vmd4", 7),
+    assert [(d.line, d.input, d.video_id, d.first_line) for d in report.duplicates] == [
+        (5, f"https://youtu.be/{VID}?t=3", VID, 2),
+        (9, "kxT8-C1vmd4", "kxT8-C1vmd4", 7),
     ]
-    assert report.duplicates[0].message == f"line 5: {VID} is already on line 2"
-    assert report.has_errors
 
 
 def test_parse_lines_windows_newlines_and_empty():
     report = parse_lines(f"{VID}\r\n\r\nfoo\r\n")
-    assert report.video_ids == [VID]
+    assert [p.video_id for p in report.ok] == [VID]
     assert [e.line for e in report.errors] == [3]
     empty = parse_lines("")
     assert empty.ok == [] and empty.errors == [] and empty.duplicates == []
-    assert not empty.has_errors

@@ -5,7 +5,7 @@ import json
 import factory
 from django.contrib.auth import get_user_model
 
-from videos.models import FewShotExample, PromptTemplate, Summary, Transcript, Video
+from videos.models import FewShotExample, PromptTemplate, Summary, SummaryJob, Transcript, Video
 
 FIELDS = [
     "Algorithms and Data Structures",
@@ -115,3 +115,9 @@ class SummaryFactory(factory.django.DjangoModelFactory):
     video = factory.SubFactory(VideoFactory)
     template = factory.SubFactory(TemplateFactory)
     model_id = "test-model"
+    job = factory.RelatedFactory("tests.videos.factories.SummaryJobFactory", factory_related_name="summary")
+
+
+class SummaryJobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SummaryJob

@@ -1,17 +1,22 @@
 """Adding videos: a paste gets one outcome per line; YouTube's recorded
-responses end in their stored states; uploads store timestamps or are refused
-with nothing stored."""
+responses end in their stored states, blocked requests and network errors
+after the fetch task's bounded retries; uploads store timestamps or are
+refused with nothing stored."""
 
 from pathlib import Path
 
 import pytest
+import requests
 import responses
+from celery.exceptions import Retry
 
-from videos import ingestion
+from videos.services import ingestion
 from videos.ingest import fetch as fetch_module
+from videos.ingest.fetch_errors import FetchError
 from videos.models import Transcript, Video
+from videos.tasks import fetch_transcript_task
 
-from ..ingest.recorded import PLAYER, asset, happy_youtube
+from ..ingest.recorded import PLAYER, WATCH, asset, happy_youtube
 from .factories import UserFactory, VideoFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,21 +31,58 @@ def fresh_clients():
     fetch_module.reset_client_cache()
 
 
-def fetch_until_final(video, max_attempts=10):
-    """Run attempts as the Celery task would, collecting the backoff delays."""
-    delays = []
-    for attempt in range(1, max_attempts + 1):
-        delay = ingestion.transcript_fetch(video_id=video.pk, attempt=attempt)
-        if delay is None:
-            return delays
-        delays.append(delay)
-    raise AssertionError("the retries never ended")
+BLOCKED = "youtube_request_blocked.innertube.json.static"
 
 
 @pytest.fixture
 def youtube():
     with happy_youtube() as rsps:
         yield rsps
+
+
+def serve_player(youtube, asset_name):
+    youtube.replace(responses.POST, PLAYER, body=asset(asset_name), content_type="application/json")
+
+
+def player_posts(youtube) -> int:
+    return len([c for c in youtube.calls if c.request.method == "POST"])
+
+
+@pytest.fixture
+def countdowns(monkeypatch):
+    """The countdown of every retry the fetch task schedules."""
+    seen = []
+    retry = fetch_transcript_task.retry
+
+    def recording(*args, **kwargs):
+        seen.append(kwargs["countdown"])
+        return retry(*args, **kwargs)
+
+    monkeypatch.setattr(fetch_transcript_task, "retry", recording)
+    return seen
+
+
+def run_fetch_task(video):
+    """Run the fetch task as a worker would, its retries included; eagerly, so
+    a retry's countdown is recorded (see `countdowns`), not waited for."""
+    result = fetch_transcript_task.apply(args=(video.pk,), throw=False)  # True would raise the first Retry
+    assert result.successful(), result.traceback  # the last attempt stores its failure, it does not raise
+
+
+def backoff_bounds(retries: int) -> list[int]:
+    """The most each retry may wait: 2, 4, 8, ... seconds, at most 60."""
+    return [min(60, 2 * 2**n) for n in range(retries)]
+
+
+def attempt_in_task(video, retries: int):
+    """One run of the task body as the worker runs its (retries + 1)-th attempt."""
+    fetch_transcript_task.push_request(
+        id="fetch-test", args=[video.pk], kwargs={}, retries=retries, is_eager=True, called_directly=False
+    )
+    try:
+        return fetch_transcript_task.run(video.pk)
+    finally:
+        fetch_transcript_task.pop_request()
 
 
 MIXED = """\
@@ -77,6 +119,7 @@ def test_twenty_mixed_lines_get_one_outcome_each(django_capture_on_commit_callba
     status = {o.line: o.status for o in report.outcomes}
     assert [line for line, s in status.items() if s == "invalid"] == [4, 5, 11, 14, 18]
     assert [line for line, s in status.items() if s == "duplicate"] == [3, 17]
+    assert report.outcomes[2].input == "https://www.youtube.com/watch?v=UiX8K-xBUpE&t=10s"  # the line as pasted
     assert [line for line, s in status.items() if s == "exists"] == [20]
     assert len(report.added) == 12
     assert "line 11" in report.outcomes[10].message
@@ -120,6 +163,49 @@ def test_fetch_stores_the_transcript_with_segments_and_language(youtube, monkeyp
     assert t.full_text.startswith("Hey, this is just a test this is not the original transcript")
 
 
+def test_the_fetch_task_carries_the_one_retry_policy(settings):
+    task = fetch_transcript_task
+    assert task.autoretry_for == (FetchError,)
+    assert (task.retry_backoff, task.retry_backoff_max, task.retry_jitter) == (2, 60, True)
+    assert task.max_retries == settings.YOUTUBE_MAX_RETRIES
+
+
+def test_a_blocked_request_raises_retry_while_retries_remain(youtube):
+    serve_player(youtube, BLOCKED)
+    video = VideoFactory(youtube_id="GJLlxj_dtq8", transcript_state=Video.TranscriptState.FETCHING)
+    with pytest.raises(Retry) as info:
+        attempt_in_task(video, retries=1)
+    assert 0 <= info.value.when <= backoff_bounds(2)[1]
+    assert isinstance(info.value.exc, FetchError) and info.value.exc.code == "request_blocked"
+    video.refresh_from_db()
+    assert video.transcript_state == "fetching" and video.transcript_attempts == 2
+    assert video.transcript_error_code == "request_blocked"
+    assert video.transcript_error.startswith("Attempt 2 failed; trying again shortly.")
+
+
+def test_a_blocked_request_with_retries_spent_is_stored_as_failed(youtube):
+    serve_player(youtube, BLOCKED)
+    video = VideoFactory(youtube_id="GJLlxj_dtq8", transcript_state=Video.TranscriptState.FETCHING)
+    last = fetch_transcript_task.max_retries
+    assert attempt_in_task(video, retries=last) is None  # no Retry, no FetchError
+    video.refresh_from_db()
+    assert video.transcript_state == "failed" and video.transcript_attempts == last + 1
+    assert video.transcript_error_code == "request_blocked"
+    assert video.transcript_error.startswith(f"Gave up after {last + 1} attempts. YouTube is blocking")
+    assert "YOUTUBE_PROXY" in video.transcript_error and "pload" in video.transcript_error
+
+
+def test_the_service_raises_only_when_asked_to_retry(youtube):
+    serve_player(youtube, BLOCKED)
+    video = VideoFactory(youtube_id="GJLlxj_dtq8")
+    with pytest.raises(FetchError):
+        ingestion.transcript_fetch(video_id=video.pk, attempt=1, retry=True)
+    assert Video.objects.get(pk=video.pk).transcript_state == "fetching"
+    assert ingestion.transcript_fetch(video_id=video.pk, attempt=2) is None
+    video.refresh_from_db()
+    assert video.transcript_state == "failed" and video.transcript_attempts == 2
+
+
 @pytest.mark.parametrize(
     "asset_name, code",
     [
@@ -128,41 +214,82 @@ def test_fetch_stores_the_transcript_with_segments_and_language(youtube, monkeyp
         ("youtube_unplayable.innertube.json.static", "video_unplayable"),
         ("youtube_age_restricted.innertube.json.static", "age_restricted"),
         ("youtube_po_token_required.innertube.json.static", "po_token_required"),
-        ("youtube_request_blocked.innertube.json.static", "request_blocked"),
+        (BLOCKED, "request_blocked"),
     ],
 )
-def test_each_recorded_error_ends_in_its_stored_state(youtube, asset_name, code, settings):
-    settings.YOUTUBE_MAX_RETRIES = 2
-    youtube.replace(responses.POST, PLAYER, body=asset(asset_name), content_type="application/json")
-    video = VideoFactory(youtube_id="GJLlxj_dtq8")
-    delays = fetch_until_final(video)
+def test_each_recorded_error_ends_in_its_stored_state(youtube, asset_name, code, countdowns, monkeypatch):
+    monkeypatch.setattr(fetch_transcript_task, "max_retries", 2)
+    serve_player(youtube, asset_name)
+    video = VideoFactory(youtube_id="GJLlxj_dtq8", transcript_state=Video.TranscriptState.FETCHING)
+    run_fetch_task(video)
     video.refresh_from_db()
     assert video.transcript_state == "failed"
     assert video.transcript_error_code == code
     assert video.transcript_error  # a message a user understands
     assert not Transcript.objects.filter(video=video).exists()
     if code == "request_blocked":
-        assert video.transcript_attempts == 3 and delays == [2.0, 4.0]
+        assert video.transcript_attempts == 3 and player_posts(youtube) == 3
+        assert len(countdowns) == 2
+        assert all(0 <= wait <= bound for wait, bound in zip(countdowns, backoff_bounds(2)))
         assert "YOUTUBE_PROXY" in video.transcript_error and "pload" in video.transcript_error
-    else:
-        assert video.transcript_attempts == 1 and delays == []
+    else:  # not worth retrying: failed at once
+        assert video.transcript_attempts == 1 and player_posts(youtube) == 1
+        assert countdowns == []
+        assert not video.transcript_error.startswith("Gave up")
 
 
-def test_a_blocked_request_that_recovers_stores_the_transcript(youtube, monkeypatch):
+def test_a_network_error_is_retried_to_the_bound_then_stored(youtube, countdowns, settings):
+    youtube.replace(responses.GET, WATCH, body=requests.exceptions.ConnectionError("connection reset"))
+    video = VideoFactory(youtube_id="GJLlxj_dtq8", transcript_state=Video.TranscriptState.FETCHING)
+    run_fetch_task(video)
+    video.refresh_from_db()
+    attempts = settings.YOUTUBE_MAX_RETRIES + 1
+    assert video.transcript_state == "failed" and video.transcript_error_code == "network"
+    assert video.transcript_attempts == attempts
+    assert video.transcript_error == (
+        f"Gave up after {attempts} attempts. YouTube could not be reached (network error). "
+        "Check the server's internet connection, then try again."
+    )
+    assert len([c for c in youtube.calls if c.request.url.startswith(WATCH)]) == attempts
+    assert len(countdowns) == attempts - 1
+    assert all(0 <= wait <= bound for wait, bound in zip(countdowns, backoff_bounds(attempts - 1)))
+
+
+def test_a_blocked_request_that_recovers_stores_the_transcript(youtube, countdowns, monkeypatch):
     monkeypatch.setattr(ingestion, "_queue_summary", lambda video, user=None: None)
-    youtube.replace(responses.POST, PLAYER, body=asset("youtube_request_blocked.innertube.json.static"), content_type="application/json")
+    serve_player(youtube, BLOCKED)
     youtube.add(responses.POST, PLAYER, body=asset("youtube.innertube.json.static"), content_type="application/json")
-    video = VideoFactory(youtube_id="GJLlxj_dtq8")
-    assert fetch_until_final(video) == [2.0]
+    video = VideoFactory(youtube_id="GJLlxj_dtq8", transcript_state=Video.TranscriptState.FETCHING)
+    run_fetch_task(video)
     video.refresh_from_db()
     assert video.transcript_state == "ready" and video.transcript_attempts == 2
+    assert video.transcript_error_code == "" and video.transcript_error == ""
+    assert len(countdowns) == 1
+    assert video.transcript.full_text.startswith("Hey, this is just a test")
+
+
+def test_a_failed_fetch_keeps_a_transcript_stored_meanwhile(monkeypatch):
+    video = VideoFactory(youtube_id="GJLlxj_dtq8", transcript_state=Video.TranscriptState.FETCHING)
+
+    def upload_lands_then_youtube_fails(video_id, config):
+        Transcript.objects.create(video=video, source="upload", full_text="uploaded meanwhile")
+        Video.objects.filter(pk=video.pk).update(transcript_state=Video.TranscriptState.READY)
+        raise FetchError("video_unavailable", "gone", False)
+
+    monkeypatch.setattr(ingestion, "fetch_transcript", upload_lands_then_youtube_fails)
+    ingestion.transcript_fetch(video_id=video.pk, attempt=1, retry=True)
+    video.refresh_from_db()
+    assert video.transcript_state == "ready" and video.transcript_error == ""
+    assert video.transcript.full_text == "uploaded meanwhile"
 
 
 def test_fetch_never_replaces_an_existing_transcript(youtube):
-    video = VideoFactory(youtube_id="GJLlxj_dtq8")
+    serve_player(youtube, BLOCKED)  # a re-fetch that would fail stores nothing either
+    video = VideoFactory(youtube_id="GJLlxj_dtq8", transcript_state=Video.TranscriptState.FAILED)
     Transcript.objects.create(video=video, source="upload", full_text="curated text")
-    ingestion.transcript_fetch(video_id=video.pk)
-    assert Video.objects.get(pk=video.pk).transcript.full_text == "curated text"
+    run_fetch_task(video)
+    video.refresh_from_db()
+    assert video.transcript.full_text == "curated text" and video.transcript_state == "ready"
     assert not youtube.calls
 
 

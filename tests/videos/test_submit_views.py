@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from videos import ingestion
+from videos.services import ingestion
 from videos.models import Transcript, Video
 
 from .factories import UserFactory, VideoFactory

@@ -27,7 +27,7 @@ def test_json_run_prints_only_the_summary_and_stores_it(seeded, tiny_model_dir):
     data = json.loads(proc.stdout)  # stdout is the JSON and nothing else
     summary = Summary.objects.get()
     assert summary.status == "done" and summary.data == data
-    assert summary.video.slug == video_slug and summary.attempts == 1
+    assert summary.video.slug == video_slug and summary.job.attempts == 1
     assert SummaryGeneralTopic.objects.filter(summary=summary).count() == 3
     assert list(summary.examples.order_by("position").values_list("name", flat=True)) == \
         list(summary.template.examples.filter(is_active=True).order_by("position").values_list("name", flat=True))
@@ -59,7 +59,7 @@ def test_missing_model_fails_with_one_line_and_a_failed_row(seeded, model, messa
         call_command("summarize", "mixtral8x7b", "--model", model)
     assert "\n" not in str(excinfo.value)
     summary = Summary.objects.get()
-    assert (summary.status, summary.error_code, summary.data) == ("failed", "model_not_found", None)
+    assert (summary.status, summary.job.error_code, summary.data) == ("failed", "model_not_found", None)
 
 
 def test_examples_that_do_not_fit_the_context(tiny_model_dir):
@@ -70,5 +70,5 @@ def test_examples_that_do_not_fit_the_context(tiny_model_dir):
     with pytest.raises(CommandError, match="do not fit the model's context"):
         call_command("summarize", video.youtube_id, "--template", template.name, "--model", tiny_model_dir)
     summary = Summary.objects.get()
-    assert (summary.status, summary.error_code, summary.data) == ("failed", "prompt_too_long", None)
+    assert (summary.status, summary.job.error_code, summary.data) == ("failed", "prompt_too_long", None)
     assert not SummaryGeneralTopic.objects.exists()

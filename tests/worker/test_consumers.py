@@ -145,7 +145,7 @@ async def test_snapshot_on_connect_then_relayed_events():
 
 async def test_snapshot_of_a_running_summary_is_the_stored_latest_event():
     stored = {"summary_id": 0, "status": "running", "stage": "generating", "tokens": 40, "text": "so far"}
-    summary = await database_sync_to_async(SummaryFactory)(status="running", progress=stored)
+    summary = await database_sync_to_async(SummaryFactory)(status="running", job__progress=stored)
     user = await make_user("videos.view_summary")
     comm = await connected(f"/ws/summaries/{summary.pk}/", user)
     snapshot = await comm.receive_json_from(timeout=5)
@@ -175,8 +175,8 @@ async def test_cancel_of_a_running_summary_by_its_requester_sets_the_flag():
     await comm.send_json_to({"action": "cancel"})
     seen = await receive_until(comm, lambda m: m["type"] == "cancel_accepted")
     assert seen[-1]["status"] == "running"
-    refreshed = await database_sync_to_async(Summary.objects.get)(pk=summary.pk)
-    assert refreshed.cancel_requested and refreshed.status == "running"
+    refreshed = await database_sync_to_async(Summary.objects.select_related("job").get)(pk=summary.pk)
+    assert refreshed.job.cancel_requested and refreshed.status == "running"
     await comm.disconnect()
 
 
@@ -223,9 +223,9 @@ async def test_queue_socket_sends_the_list_then_changes():
     snapshot = await comm.receive_json_from(timeout=5)
     assert snapshot["type"] == "snapshot"
     assert [(i["summary_id"], i["position"]) for i in snapshot["items"]] == [(running.pk, None), (first.pk, 1), (second.pk, 2)]
-    from videos import services
+    from videos.services import jobs
 
-    await database_sync_to_async(services.summary_cancel)(summary_id=first.pk, user=None)
+    await database_sync_to_async(jobs.summary_cancel)(summary_id=first.pk, user=None)
     seen = await receive_until(comm, lambda m: m["type"] == "queue" and m["kind"] == "snapshot")
     assert [(i["summary_id"], i["position"]) for i in seen[-1]["items"]] == [(running.pk, None), (second.pk, 1)]
     await comm.disconnect()

@@ -35,7 +35,7 @@ def test_an_unreachable_layer_costs_at_most_the_timeout(settings):
 
 
 def test_the_reporter_throttles_and_stores_the_latest_event(monkeypatch):
-    summary = SummaryFactory(status="running", attempts=1)
+    summary = SummaryFactory(status="running", job__attempts=1)
     sent = []
     monkeypatch.setattr(progress, "publish_summary", lambda sid, event: sent.append(event))
     reporter = progress.GenerationReporter(summary)
@@ -48,7 +48,7 @@ def test_the_reporter_throttles_and_stores_the_latest_event(monkeypatch):
     last = sent[-1]
     assert (last["stage"], last["tokens"], last["budget"], last["percent"]) == ("generating", 60, 100, 60.0)
     assert last["tokens_per_second"] > 0 and last["eta_seconds"] is not None
-    stored = Summary.objects.get(pk=summary.pk).progress
+    stored = Summary.objects.get(pk=summary.pk).job.progress
     assert stored["tokens"] == 60 and stored["text"] == "y" * 60
     # The budget's last token is always reported, however soon it comes.
     reporter.generating(100, 100, "z")
@@ -56,6 +56,6 @@ def test_the_reporter_throttles_and_stores_the_latest_event(monkeypatch):
 
 
 def test_the_snapshot_follows_the_row_status():
-    summary = SummaryFactory(status="failed", error_code="x", error_message="why", progress={"status": "running", "stage": "generating"})
+    summary = SummaryFactory(status="failed", job__error_code="x", job__error_message="why", job__progress={"status": "running", "stage": "generating"})
     snap = progress.summary_snapshot(summary)
     assert (snap["status"], snap["stage"], snap["error_message"]) == ("failed", "failed", "why")

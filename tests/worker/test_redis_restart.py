@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from videos import services
+from videos.services import jobs
 from videos.models import Summary, SummaryGeneralTopic, Transcript, Video
 
 from .conftest import Worker, wait_for
@@ -116,8 +116,8 @@ def _wait_final(pk: int, worker: Worker, timeout: float) -> Summary:
 
 
 def _assert_stored_once(summary: Summary, video: Video) -> None:
-    assert summary.status == "done", (summary.error_code, summary.error_message)
-    assert summary.data and summary.raw_output
+    assert summary.status == "done", (summary.job.error_code, summary.job.error_message)
+    assert summary.data and summary.result.raw_output
     assert Summary.objects.filter(video=video).count() == 1
     assert SummaryGeneralTopic.objects.filter(summary=summary).count() == summary.template.general_topics_count
     assert SummaryGeneralTopic.objects.filter(summary__video=video).count() == summary.template.general_topics_count
@@ -131,13 +131,13 @@ def test_redis_restart_during_a_job_loses_nothing(seeded, tiny_model_dir, transa
     try:
         worker.start()
         video = _video(0)
-        summary = services.summary_submit(video=video, model_id=tiny_model_dir)
+        summary = jobs.summary_submit(video=video, model_id=tiny_model_dir)
         running = wait_for(
             lambda: (s := Summary.objects.get(pk=summary.pk)).status == "running"
-            and (s.progress or {}).get("stage") == "generating" and s,
+            and (s.job.progress or {}).get("stage") == "generating" and s,
             JOB_TIMEOUT, f"summary {summary.pk} to be generating", on_timeout=worker.tail,
         )
-        tokens_before = running.progress.get("tokens") or 0
+        tokens_before = running.job.progress.get("tokens") or 0
 
         own_redis.kill(signal.SIGKILL)
         assert not own_redis.ping()
@@ -150,24 +150,24 @@ def test_redis_restart_during_a_job_loses_nothing(seeded, tiny_model_dir, transa
         # The job goes on: its progress keeps being stored on the row (events that failed to publish were dropped).
         wait_for(
             lambda: (s := Summary.objects.get(pk=summary.pk)).status != "running"
-            or (s.progress or {}).get("tokens", 0) > tokens_before,
+            or (s.job.progress or {}).get("tokens", 0) > tokens_before,
             30, "the generation to go on after the restart", on_timeout=worker.tail,
         )
         done = _wait_final(summary.pk, worker, JOB_TIMEOUT - (time.monotonic() - restarted_at))
         _assert_stored_once(done, video)
-        assert done.attempts in (1, 2)  # finished, or retried once
+        assert done.job.attempts in (1, 2)  # finished, or retried once
         assert worker.proc.poll() is None, f"the worker died{worker.tail()}"
 
         # The worker reconnected to the broker: a job submitted now runs too.
         second_video = _video(1)
-        second = services.summary_submit(video=second_video, model_id=tiny_model_dir)
+        second = jobs.summary_submit(video=second_video, model_id=tiny_model_dir)
         second_done = _wait_final(second.pk, worker, JOB_TIMEOUT)
         _assert_stored_once(second_done, second_video)
-        assert second_done.attempts == 1
+        assert second_done.job.attempts == 1
 
         # And the first one is not run again by anything left over.
         time.sleep(1)
         again = Summary.objects.get(pk=summary.pk)
-        assert (again.status, again.attempts, again.finished_at) == ("done", done.attempts, done.finished_at)
+        assert (again.status, again.job.attempts, again.finished_at) == ("done", done.job.attempts, done.finished_at)
     finally:
         worker.stop()

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 def test_progress_page_shows_the_snapshot_and_escapes_model_text(client, make_user):
     viewer = make_user("videos.view_summary")
-    summary = SummaryFactory(status="running", progress={"status": "running", "stage": "generating", "stage_label": "Generating",
+    summary = SummaryFactory(status="running", job__progress={"status": "running", "stage": "generating", "stage_label": "Generating",
                                                          "percent": 12.5, "text": "<script>alert(1)</script>"})
     client.force_login(viewer)
     response = client.get(reverse("videos:summary_progress", args=[summary.pk]))

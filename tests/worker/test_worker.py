@@ -18,7 +18,7 @@ from django.test import Client
 
 from summarizer_site.asgi import application
 from tests.videos.factories import UserFactory
-from videos import services
+from videos.services import jobs
 from videos.models import Summary, SummaryGeneralTopic, Transcript, Video
 from videos.tasks import generate_summary
 
@@ -34,7 +34,7 @@ def seed_video() -> Video:
 
 
 def status_of(pk: int) -> Summary:
-    return Summary.objects.get(pk=pk)
+    return Summary.objects.select_related("job").get(pk=pk)
 
 
 def wait_status(pk, statuses, worker, timeout=JOB_TIMEOUT) -> Summary:
@@ -45,16 +45,16 @@ def wait_status(pk, statuses, worker, timeout=JOB_TIMEOUT) -> Summary:
 
 def wait_generating(pk, worker) -> Summary:
     return wait_for(
-        lambda: (s := status_of(pk)).status == "running" and (s.progress or {}).get("stage") == "generating" and s.worker_pid and s,
+        lambda: (s := status_of(pk)).status == "running" and (s.job.progress or {}).get("stage") == "generating" and s.job.worker_pid and s,
         JOB_TIMEOUT, f"summary {pk} to be generating", on_timeout=worker.tail,
     )
 
 
 def assert_stored_once(summary: Summary) -> None:
-    assert summary.status == "done", summary.error_message
-    assert summary.data and summary.raw_output
+    assert summary.status == "done", summary.job.error_message
+    assert summary.data and summary.result.raw_output
     assert SummaryGeneralTopic.objects.filter(summary=summary).count() == summary.template.general_topics_count
-    assert summary.output_tokens and summary.metrics.get("prompt_tokens")
+    assert summary.metrics.get("output_tokens") and summary.metrics.get("prompt_tokens")
     assert summary.is_current
 
 
@@ -62,7 +62,7 @@ async def test_queued_to_done_with_live_events(seeded, tiny_model_dir, start_wor
     user = await database_sync_to_async(UserFactory)()
     await database_sync_to_async(_grant)(user, "view_summary")
     video = await database_sync_to_async(seed_video)()
-    summary = await database_sync_to_async(services.summary_submit)(video=video, model_id=tiny_model_dir, user=user)
+    summary = await database_sync_to_async(jobs.summary_submit)(video=video, model_id=tiny_model_dir, user=user)
 
     comm = WebsocketCommunicator(application, f"/ws/summaries/{summary.pk}/", headers=await _headers(user))
     assert (await comm.connect(timeout=10))[0]
@@ -81,8 +81,8 @@ async def test_queued_to_done_with_live_events(seeded, tiny_model_dir, start_wor
     assert "validating" in stages
     stored = await database_sync_to_async(status_of)(summary.pk)
     await database_sync_to_async(assert_stored_once)(stored)
-    assert stored.attempts == 1 and stored.model_id == tiny_model_dir
-    assert stored.progress["status"] == "done"
+    assert stored.job.attempts == 1 and stored.model_id == tiny_model_dir
+    assert stored.job.progress["status"] == "done"
 
 
 def _grant(user, codename):
@@ -104,26 +104,26 @@ async def _headers(user):
 
 def test_child_killed_mid_generation_runs_again_and_is_stored_once(seeded, tiny_model_dir, start_worker):
     worker = start_worker()
-    summary = services.summary_submit(video=seed_video(), model_id=tiny_model_dir)
+    summary = jobs.summary_submit(video=seed_video(), model_id=tiny_model_dir)
     running = wait_generating(summary.pk, worker)
-    os.kill(running.worker_pid, signal.SIGKILL)  # the prefork child that runs the job
+    os.kill(running.job.worker_pid, signal.SIGKILL)  # the prefork child that runs the job
     # The main process requeues the job at once (reject_on_worker_lost); a new child runs it.
     done = wait_status(summary.pk, ["done", "failed"], worker)
     assert_stored_once(done)
-    assert done.attempts == 2 and done.worker_pid != running.worker_pid
+    assert done.job.attempts == 2 and done.job.worker_pid != running.job.worker_pid
 
     # A duplicate message (as a late redelivery would be) finds it done and returns.
     generate_summary.apply_async(args=[summary.pk])
     wait_for(lambda: not redis_client().llen("gpu") and not redis_client().hlen("unacked"), 30,
              "the duplicate message to be consumed", on_timeout=worker.tail)
     again = status_of(summary.pk)
-    assert (again.attempts, again.finished_at, again.raw_output) == (2, done.finished_at, done.raw_output)
+    assert (again.job.attempts, again.finished_at, again.result.raw_output) == (2, done.finished_at, done.result.raw_output)
     assert SummaryGeneralTopic.objects.filter(summary=again).count() == again.template.general_topics_count
 
 
 def test_whole_worker_killed_then_restarted_recovers_at_once(seeded, tiny_model_dir, start_worker):
     first = start_worker()
-    summary = services.summary_submit(video=seed_video(), model_id=tiny_model_dir)
+    summary = jobs.summary_submit(video=seed_video(), model_id=tiny_model_dir)
     wait_generating(summary.pk, first)
     first.kill()  # main process and child: the message stays unacknowledged in Redis
     assert status_of(summary.pk).status == "running"
@@ -132,23 +132,23 @@ def test_whole_worker_killed_then_restarted_recovers_at_once(seeded, tiny_model_
     second = start_worker(name=first.name)
     done = wait_status(summary.pk, ["done", "failed"], second)
     assert_stored_once(done)
-    assert done.attempts == 2
+    assert done.job.attempts == 2
 
 
 def test_a_job_that_keeps_killing_its_worker_fails_and_the_queue_goes_on(seeded, tiny_model_dir, start_worker):
     poisoned_video = Video.objects.create(youtube_id="poison00001", url="https://www.youtube.com/watch?v=poison00001")
     Transcript.objects.create(video=poisoned_video, source=Transcript.Source.UPLOAD,
                               full_text="A lecture about hash tables. POISON-PILL and b-trees.")
-    poisoned = services.summary_submit(video=poisoned_video, model_id=tiny_model_dir)
-    behind = services.summary_submit(video=seed_video(), model_id=tiny_model_dir)
+    poisoned = jobs.summary_submit(video=poisoned_video, model_id=tiny_model_dir)
+    behind = jobs.summary_submit(video=seed_video(), model_id=tiny_model_dir)
     worker = start_worker(app="tests.worker.crashing_app",
                           env={"CRASH_ON_TRANSCRIPT_MARKER": "POISON-PILL", "SUMMARY_MAX_ATTEMPTS": "2"})
     failed = wait_status(poisoned.pk, ["failed", "done"], worker)
     assert failed.status == "failed", worker.tail()
-    assert failed.error_code == "worker_died"
-    assert failed.error_message == "the worker died 2 times while generating this summary"
-    assert failed.attempts == 2 and failed.data is None
+    assert failed.job.error_code == "worker_died"
+    assert failed.job.error_message == "the worker died 2 times while generating this summary"
+    assert failed.job.attempts == 2 and failed.data is None
     assert not SummaryGeneralTopic.objects.filter(summary=failed).exists()
     done = wait_status(behind.pk, ["done", "failed"], worker)
     assert_stored_once(done)
-    assert done.attempts == 1
+    assert done.job.attempts == 1

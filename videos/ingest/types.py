@@ -26,10 +26,6 @@ class Segment:
     duration: float
     text: str
 
-    @property
-    def end(self) -> float:
-        return self.start + self.duration
-
     def to_dict(self) -> dict:
         return {"start": self.start, "duration": self.duration, "text": self.text}
 

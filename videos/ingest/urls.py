@@ -1,6 +1,10 @@
-"""Parse YouTube video URLs and bare video ids.
+"""YouTube video URLs: the one place that parses them and builds them.
 
-Accepted forms (http, https or no scheme; extra query parameters, ``t=``
+:func:`watch_url` (optionally at a start second), :func:`canonical_url` (the
+URL stored on a video) and :func:`thumbnail_url` build them;
+:func:`parse_video_id` and :func:`parse_lines` read them.
+
+:func:`parse_video_id` accepts (http, https or no scheme; extra query parameters, ``t=``
 timestamps, ``si=`` share tokens and ``#t=`` fragments are ignored):
 
 * ``https://www.youtube.com/watch?v=ID`` (also ``m.``, ``music.`` and bare
@@ -18,6 +22,7 @@ hosts, URLs with user info, playlists, channels - is refused with
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -34,6 +39,7 @@ __all__ = [
     "parse_lines",
     "canonical_url",
     "thumbnail_url",
+    "watch_url",
 ]
 
 VIDEO_ID_RE = re.compile(r"[A-Za-z0-9_-]{11}")
@@ -161,19 +167,33 @@ def parse_video_id(text: str) -> str:
     raise _refuse(text)
 
 
+def _require_id(video_id: str) -> None:
+    if not is_valid_video_id(video_id):
+        raise InvalidVideoURL(f"{_shown(str(video_id))} is not a YouTube video id", str(video_id))
+
+
+def watch_url(video_id: str, start: float | None = None) -> str:
+    """The video's page on YouTube; with ``start`` (seconds, whole seconds are
+    used) it opens at that moment: ``https://www.youtube.com/watch?v=ID&t=123s``."""
+    _require_id(video_id)
+    url = f"https://www.youtube.com/watch?v={video_id}"
+    if start is None:
+        return url
+    if isinstance(start, bool) or not isinstance(start, (int, float)) or not math.isfinite(start) or start < 0:
+        raise ValueError(f"start must be a number of seconds of 0 or more, not {start!r}")
+    return f"{url}&t={int(start)}s"
+
+
 def canonical_url(video_id: str) -> str:
-    if not is_valid_video_id(video_id):
-        raise InvalidVideoURL(f"{_shown(str(video_id))} is not a YouTube video id", str(video_id))
-    return f"https://www.youtube.com/watch?v={video_id}"
+    """The URL stored on a video: its watch URL without a start time."""
+    return watch_url(video_id)
 
 
-def thumbnail_url(video_id: str, quality: str = "hqdefault") -> str:
-    """URL of the video's thumbnail image (``hqdefault`` is 480x360 and always exists)."""
-    if not is_valid_video_id(video_id):
-        raise InvalidVideoURL(f"{_shown(str(video_id))} is not a YouTube video id", str(video_id))
-    if quality not in {"default", "mqdefault", "hqdefault", "sddefault", "maxresdefault"}:
-        raise ValueError(f"unknown thumbnail quality {quality!r}")
-    return f"https://i.ytimg.com/vi/{video_id}/{quality}.jpg"
+def thumbnail_url(video_id: str) -> str:
+    """The video's 320x180 thumbnail (``mqdefault`` exists for every video and
+    has no letterbox bars, unlike ``hqdefault``)."""
+    _require_id(video_id)
+    return f"https://i.ytimg.com/vi/{video_id}/mqdefault.jpg"
 
 
 @dataclass(frozen=True)
@@ -193,12 +213,9 @@ class LineError:
 @dataclass(frozen=True)
 class DuplicateLine:
     line: int
+    input: str
     video_id: str
     first_line: int
-
-    @property
-    def message(self) -> str:
-        return f"line {self.line}: {self.video_id} is already on line {self.first_line}"
 
 
 @dataclass
@@ -212,14 +229,6 @@ class ParseReport:
     ok: list[ParsedLine] = field(default_factory=list)
     errors: list[LineError] = field(default_factory=list)
     duplicates: list[DuplicateLine] = field(default_factory=list)
-
-    @property
-    def video_ids(self) -> list[str]:
-        return [entry.video_id for entry in self.ok]
-
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.errors)
 
 
 def parse_lines(text: str) -> ParseReport:
@@ -240,7 +249,7 @@ def parse_lines(text: str) -> ParseReport:
             report.errors.append(LineError(number, line, f"line {number}: {exc.message}"))
             continue
         if video_id in first_seen:
-            report.duplicates.append(DuplicateLine(number, video_id, first_seen[video_id]))
+            report.duplicates.append(DuplicateLine(number, line, video_id, first_seen[video_id]))
             continue
         first_seen[video_id] = number
         report.ok.append(ParsedLine(number, line, video_id))

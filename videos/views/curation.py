@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from .. import curation, services
+from ..services import curation, jobs, summaries
 from ..models import PromptTemplate, Summary
 
 
@@ -47,7 +47,7 @@ def compare(request):
 @require_POST
 def make_current(request, pk):
     summary = _done_summary(pk)
-    services.summary_make_current(summary=summary)
+    summaries.summary_make_current(summary=summary)
     messages.success(request, f"Summary #{summary.pk} is now the current summary of {summary.video}.")
     nxt = request.POST.get("next", "")
     if nxt.startswith("/") and not nxt.startswith("//"):
@@ -64,7 +64,7 @@ def regenerate(request, pk):
         template = get_object_or_404(PromptTemplate, pk=request.POST["template"])
     model_id = request.POST.get("model_id", "").strip() or None
     try:
-        new = services.summary_submit(video=summary.video, template=template, model_id=model_id, user=request.user)
+        new = jobs.summary_submit(video=summary.video, template=template, model_id=model_id, user=request.user)
     except Exception as exc:
         messages.error(request, f"Could not queue the regeneration: {exc}")
         return redirect("videos:summary", summary.pk)

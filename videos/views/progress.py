@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from .. import progress, services
+from .. import progress
+from ..services import jobs, summaries
 from ..models import Summary
 
 
@@ -18,7 +19,7 @@ def summary_progress(request, pk: int):
     context = {
         "summary": summary,
         "snapshot": progress.summary_snapshot(summary),
-        "may_cancel": services.summary_may_cancel(user=request.user, summary=summary),
+        "may_cancel": jobs.summary_may_cancel(user=request.user, summary=summary),
     }
     return render(request, "videos/progress/summary.html", context)
 
@@ -29,10 +30,10 @@ def summary_cancel(request, pk: int):
     """The cancel button without the websocket (no JavaScript, or the socket is down)."""
     get_object_or_404(Summary, pk=pk)
     try:
-        services.summary_cancel(summary_id=pk, user=request.user)
+        jobs.summary_cancel(summary_id=pk, user=request.user)
     except PermissionDenied:
         raise
-    except services.IllegalTransition as exc:
+    except summaries.IllegalTransition as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Summary #{pk}: cancel requested.")

@@ -8,15 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from .. import ingestion
 from ..forms import SubmitForm, UploadForm, UploadNewForm
 from ..ingest.urls import canonical_url
 from ..models import Video
+from ..services import ingestion
+from ..services.jobs import summary_submit
 
 
 def _queue_summary(request, video) -> None:
-    from ..services import summary_submit
-
     try:
         summary = summary_submit(video=video, user=request.user)
     except Exception as exc:  # shown to the user; nothing half-written stays behind
@@ -87,7 +86,7 @@ def video_detail(request, youtube_id):
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid() and _store_upload(request, video, form):
             return redirect("videos:video", youtube_id=youtube_id)
-    summaries = video.summaries.select_related("template").order_by("-created_at")
+    summaries = video.summaries.select_related("template", "job").order_by("-created_at")
     return render(
         request,
         "videos/video_detail.html",

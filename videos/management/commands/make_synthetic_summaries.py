@@ -15,32 +15,30 @@ Distributions are meant to look like a real CS-video library, not uniform noise:
   Mandelbrot offset) because a summary names about twenty topics: with a plain
   Zipf law the head topic would be named by a third of the library.
 
-Rows go in with bulk_create, one transaction per batch. On PostgreSQL the
-weighted search vector is an expression in the same INSERT, and the summary
-table is vacuumed after each batch, as autovacuum would keep it; SQLite
-searches the folded search_text, which is written directly.
-The raw model output is left empty (the parsed data is stored).
+Videos, transcripts and summaries go in with bulk_create, one transaction per
+batch; each batch's results are written by the worker's own write path
+(videos.services.summaries.summary_results_write), so topics, general topics
+and the search document are derived exactly as for a generated summary. On
+PostgreSQL the tables are vacuumed after each batch, as autovacuum would keep
+them. The raw model output is left empty (the parsed data is stored).
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
 import random
 import secrets
 import string
 import time
 from datetime import timedelta
-from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from videos import catalogue_cache
-from videos.models import PromptTemplate, Summary, SummaryGeneralTopic, SummaryTopic, Topic, Transcript, Video, normalize_topic
+from videos.models import PromptTemplate, Summary, SummaryJob, Transcript, Video
 from videos.seed import load_seed, read_seed
-from videos.services import summary_search_vector
+from videos.services.summaries import ResultRow, summary_results_write
 
 # Field -> (relative popularity, mean complexity, topic vocabulary).
 FIELD_PROFILES: dict[str, tuple[float, float, list[str]]] = {
@@ -98,35 +96,6 @@ ZIPF_EXPONENT = 1.0
 MODELS = ["mistralai/Mistral-7B-Instruct-v0.1", "SmolLM2-135M-Instruct", "Qwen/Qwen2.5-7B-Instruct"]
 
 
-_fold = functools.lru_cache(maxsize=None)(normalize_topic)
-
-
-def fast_fold(text: str) -> str:
-    """normalize_topic, fast for ASCII text (nothing to decompose or strip there)."""
-    return " ".join(text.casefold().split()) if text.isascii() else normalize_topic(text)
-
-
-def search_texts(title: str, data: dict) -> tuple[str, dict[str, str]]:
-    """What services stores for a summary (search_text, and the weighted parts),
-    computed with fast_fold; tests check both agree with videos.services."""
-    sections = data["sections"]
-    every = [title, data["introduction"]]
-    for section in sections:
-        every += [section["title"], *section["content"], *section["topics"]]
-    every += data["topics"]
-    topics = [*data["topics"], *(t for sec in sections for t in sec["topics"])]
-    parts = {
-        "A": [title, *topics],
-        "B": [sec["title"] for sec in sections],
-        "C": [data["introduction"]],
-        "D": [b for sec in sections for b in sec["content"]],
-    }
-    return (
-        fast_fold(" ".join(p for p in every if p)),
-        {w: fast_fold(" ".join(p for p in texts if p)) for w, texts in parts.items()},
-    )
-
-
 def _beta(rng: random.Random, mean: float, concentration: float = 9.0) -> float:
     return rng.betavariate(max(0.05, mean * concentration), max(0.05, (1 - mean) * concentration))
 
@@ -169,7 +138,7 @@ class Generator:
         while len(out) < n and tries < n * 20:
             tries += 1
             t = self._topic(fields[0] if self.rng.random() < 0.6 else self.rng.choice(fields))
-            key = _fold(t)
+            key = t.casefold()
             if key not in keys:
                 keys.add(key)
                 out.append(t)
@@ -231,13 +200,12 @@ class Command(BaseCommand):
             template.topics_per_section, template.topics_count, template.general_topics_count,
         )
         prefix = "".join(rng.choice(string.ascii_letters) for _ in range(3)) if seed is not None else secrets.token_urlsafe(3)[:3]
-        topic_ids = dict(Topic.objects.values_list("normalized", "id"))
         started = time.monotonic()
         now = timezone.now()
         done = 0
         while done < count:
             n = min(batch, count - done)
-            self._batch(gen, template, prefix, done, n, topic_ids, now, rng)
+            self._batch(gen, template, prefix, done, n, now, rng)
             done += n
             self._reclaim()
             rate = done / max(1e-6, time.monotonic() - started)
@@ -249,23 +217,19 @@ class Command(BaseCommand):
                     # catalogue's filters are index-only scans from the first request.
                     # (VACUUM cannot run inside a transaction, as in a test.)
                     cursor.execute(f"{'ANALYZE' if connection.in_atomic_block else 'VACUUM ANALYZE'} {table}")
-        catalogue_cache.invalidate()  # bulk_create sends no signals
         self.stdout.write(self.style.SUCCESS(f"Made {count} summaries in {time.monotonic() - started:.1f} s."))
 
     @staticmethod
     def _reclaim():
         """Make the space of the batch's dead row versions reusable, as autovacuum does for
-        a library that grows a summary at a time (PostgreSQL). Each summary row is written
-        twice: inserted, then given its general topic codes by the database's trigger
-        (videos.general_codes). Without this, every batch would append both versions and
-        the table would end twice its size, a state no maintained database is in, and
-        the catalogue's figures would measure that bloat."""
+        a library that grows a summary at a time (PostgreSQL): each summary row is written
+        twice (inserted, then given its search document)."""
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM videos_summary")
 
     @transaction.atomic
-    def _batch(self, gen: Generator, template, prefix: str, offset: int, n: int, topic_ids: dict[str, int], now, rng):
+    def _batch(self, gen: Generator, template, prefix: str, offset: int, n: int, now, rng):
         drawn = [gen.summary(offset + i) for i in range(n)]
         videos = Video.objects.bulk_create([
             Video(
@@ -283,57 +247,26 @@ class Command(BaseCommand):
             Transcript(video=v, source=Transcript.Source.UPLOAD, language_code="en", full_text=_transcript(data), segments=[])
             for v, (_, _, data) in zip(videos, drawn)
         ])
-        summaries = []
-        texts = [search_texts(v.title, data) for v, (_, _, data) in zip(videos, drawn)]
-        postgres = connection.vendor == "postgresql"
-        for video, (_, _, data), (search_text, parts) in zip(videos, drawn, texts):
+        summaries, jobs, rows = [], [], []
+        for video, (_, _, data) in zip(videos, drawn):
             created = video.added_at + timedelta(minutes=rng.randint(1, 120))
             decode = rng.uniform(8, 60)
-            out_tokens = rng.randint(700, 1400)
             summaries.append(Summary(
                 video=video, template=template, model_id=rng.choice(MODELS), status=Summary.Status.DONE, is_current=True,
-                data=data, introduction=data["introduction"], sections=data["sections"],
-                search_text=search_text,
-                prompt_tokens=rng.randint(3000, 7500), output_tokens=out_tokens, prefill_seconds=rng.uniform(0.2, 2.5),
-                decode_seconds=decode, tokens_per_second=out_tokens / decode, peak_memory_bytes=rng.randint(14, 17) * 10**9,
-                device="cuda", created_at=created, started_at=created, finished_at=created + timedelta(seconds=decode + 2),
-                attempts=1,
-                search_vector=summary_search_vector(parts) if postgres else None,
+                created_at=created, finished_at=created + timedelta(seconds=decode + 2),
             ))
         summaries = Summary.objects.bulk_create(summaries)
-
-        general_rows = []
-        new_topics: dict[str, str] = {}
-        for s in summaries:
-            for pos, gt in enumerate(s.data["General Topics"]):
-                general_rows.append(SummaryGeneralTopic(summary_id=s.pk, field=gt["topic"], complexity=Decimal(str(gt["complexity"])), position=pos))
-            for name in [*s.data["topics"], *(t for sec in s.data["sections"] for t in sec["topics"])]:
-                key = _fold(name)
-                if key not in topic_ids:
-                    new_topics.setdefault(key, name)
-        SummaryGeneralTopic.objects.bulk_create(general_rows)
-        if new_topics:
-            Topic.objects.bulk_create([Topic(name=name, normalized=key) for key, name in new_topics.items()], ignore_conflicts=True)
-            topic_ids.update(Topic.objects.filter(normalized__in=list(new_topics)).values_list("normalized", "id"))
-
-        links = []
-        for s in summaries:
-            seen: set[tuple[int, int | None]] = set()
-            for pos, name in enumerate(s.data["topics"]):
-                key = (topic_ids[_fold(name)], None)
-                if key not in seen:
-                    seen.add(key)
-                    links.append(SummaryTopic(summary_id=s.pk, topic_id=key[0], section=None, position=pos))
-            for sec_i, sec in enumerate(s.data["sections"]):
-                for pos, name in enumerate(sec["topics"]):
-                    key = (topic_ids[_fold(name)], sec_i)
-                    if key not in seen:
-                        seen.add(key)
-                        links.append(SummaryTopic(summary_id=s.pk, topic_id=key[0], section=sec_i, position=pos))
-        SummaryTopic.objects.bulk_create(links, batch_size=5000)
-
-
-
+        for summary, (_, _, data) in zip(summaries, drawn):
+            decode = (summary.finished_at - summary.created_at).total_seconds() - 2
+            out_tokens = rng.randint(700, 1400)
+            jobs.append(SummaryJob(summary=summary, attempts=1, started_at=summary.created_at))
+            rows.append(ResultRow(summary=summary, data=data, metrics={
+                "prompt_tokens": rng.randint(3000, 7500), "output_tokens": out_tokens,
+                "prefill_seconds": rng.uniform(0.2, 2.5), "decode_seconds": decode,
+                "tokens_per_second": out_tokens / decode, "peak_memory_bytes": rng.randint(14, 17) * 10**9, "device": "cuda",
+            }))
+        SummaryJob.objects.bulk_create(jobs)
+        summary_results_write(rows)
 
 
 def _transcript(data: dict) -> str:

@@ -17,7 +17,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from videos import services
+from videos.services import jobs, templates
 from videos.models import PromptTemplate, Summary, Video
 
 
@@ -34,8 +34,8 @@ class Command(BaseCommand):
         video = self._video(options["video"])
         template = self._template(options["template"])
         try:
-            summary, created = services.summary_create(video=video, template=template, model_id=options["model"])
-        except services.SubmitRefused as exc:
+            summary, created = jobs.summary_create(video=video, template=template, model_id=options["model"])
+        except jobs.SubmitRefused as exc:
             raise CommandError(str(exc)) from None
         if not created:
             raise CommandError(
@@ -45,18 +45,18 @@ class Command(BaseCommand):
         self.stderr.write(f"summary #{summary.pk}: {video.display_title} with {summary.template.label} on {summary.model_id}")
         # Whatever a library prints goes to stderr: with --json, stdout is the JSON alone.
         with contextlib.redirect_stdout(sys.stderr):
-            services.summary_run(summary_id=summary.pk)
+            jobs.summary_run(summary_id=summary.pk)
         summary.refresh_from_db()
         if summary.status != Summary.Status.DONE:
             raise CommandError(
-                f"summary #{summary.pk} {summary.status}: {summary.error_message or summary.error_code or 'no reason recorded'}"
+                f"summary #{summary.pk} {summary.status}: {summary.job.error_message or summary.job.error_code or 'no reason recorded'}"
             )
         if options["json"]:
             self.stdout.write(json.dumps(summary.data, ensure_ascii=False, indent=2))
             return
         self.stdout.write(
-            f"summary #{summary.pk} done in {summary.duration_seconds or 0:.1f} s: {summary.output_tokens} tokens, "
-            f"{summary.tokens_per_second or 0:.1f} tokens/s"
+            f"summary #{summary.pk} done in {summary.duration_seconds or 0:.1f} s: {summary.metrics.get('output_tokens')} tokens, "
+            f"{summary.metrics.get('tokens_per_second') or 0:.1f} tokens/s"
         )
         self.stdout.write(summary.introduction)
 
@@ -69,7 +69,7 @@ class Command(BaseCommand):
     def _template(self, spec: str | None) -> PromptTemplate:
         if not spec:
             try:
-                return services.template_default()
+                return templates.template_default()
             except PromptTemplate.DoesNotExist as exc:
                 raise CommandError(str(exc)) from None
         name, _, version = spec.partition(":")
@@ -81,7 +81,7 @@ class Command(BaseCommand):
                 raise CommandError(f"no template {name} version {version}")
             return template
         try:
-            return services.template_default(name)
+            return templates.template_default(name)
         except PromptTemplate.DoesNotExist:
             template = PromptTemplate.objects.filter(name=name).order_by("-version").first()
             if template is None:

@@ -9,9 +9,13 @@ import json
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 
-from .models import FewShotExample, PromptTemplate, Summary, normalize_topic
+from inference import Example, PromptSpec
+from inference.tokens import load_tokenizer, prompt_budget
+
+from ..models import FewShotExample, PromptTemplate, Summary, normalize_topic
 
 # Words too common to say anything about grounding.
 STOPWORDS = frozenset(
@@ -188,8 +192,6 @@ def template_diff(template: PromptTemplate) -> list[tuple[str, str]]:
 
 
 def _cut_to_tokens(text: str, max_tokens: int, model_id: str | None) -> str:
-    from inference.tokens import load_tokenizer
-
     tokenizer = load_tokenizer(model_id or None)
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
     if len(ids) <= max_tokens:
@@ -203,8 +205,6 @@ def example_promote(*, summary: Summary, max_transcript_tokens: int = 1500, mode
     cut to `max_transcript_tokens` tokens plus the summary as the answer.
     It starts inactive, until a curator turns it on. Tokens are counted with
     the configured model's tokenizer: the one the example will be shown to."""
-    from django.conf import settings
-
     if summary.status != Summary.Status.DONE or not summary.data:
         raise ValueError(f"summary #{summary.pk} is {summary.status}; only a done summary can become an example")
     transcript = getattr(summary.video, "transcript", None)
@@ -231,8 +231,6 @@ def example_promote(*, summary: Summary, max_transcript_tokens: int = 1500, mode
 
 def template_spec(template: PromptTemplate, examples=None):
     """The inference PromptSpec for a template and its active examples (in order)."""
-    from inference import Example, PromptSpec
-
     if examples is None:
         examples = template.examples.filter(is_active=True).order_by("position", "id")
     return PromptSpec(
@@ -244,10 +242,6 @@ def template_spec(template: PromptTemplate, examples=None):
 
 def template_budget(template: PromptTemplate, *, examples=None, model_id: str | None = None):
     """Token figures of a template's prompt with the configured model's tokenizer."""
-    from django.conf import settings
-
-    from inference.tokens import prompt_budget
-
     return prompt_budget(template_spec(template, examples), model_id or settings.SUMMARIZER_MODEL or None)
 
 

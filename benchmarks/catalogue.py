@@ -1,33 +1,33 @@
 """Measure the catalogue and the summary page under load, against a real server.
 
-    DATABASE_URL=postgres://…/summarizer_bench python -m videos.bench_catalogue [--clients 20] [--requests 30]
+    DATABASE_URL=postgres://…/summarizer_bench python -m benchmarks.catalogue [--clients 20] [--requests 30]
 
-Fill the database first (`manage.py make_synthetic_summaries 100000`). The
-script starts daphne itself as `bin/run` does (a database connection pool),
-`--servers N` processes on consecutive ports (default 2, one per core here),
-each admitting `--concurrency` requests at a time (HTTP_CONCURRENCY; default 1
-here), the clients spread over them as a proxy would. It logs a bench viewer in
-through a session cookie, warms up, then runs `--clients` concurrent clients,
-each sending `--requests` requests per page kind over a keep-alive connection:
+Run it from the repository root. Fill the database first (`manage.py
+make_synthetic_summaries 100000`). The script starts daphne itself as `bin/run`
+does (a database connection pool), `--servers N` processes on consecutive ports
+(default 2), each admitting `--concurrency` requests at a time
+(HTTP_CONCURRENCY; default 1), the clients spread over them as a proxy would.
+It logs a bench viewer in through a session cookie, warms up, then runs
+`--clients` concurrent clients, each sending `--requests` requests per page kind
+over a keep-alive connection:
 
 - catalogue: two filters (a field and a complexity range) plus a search for a
   topic, drawn from the data (see catalogue_queries): `--queries` distinct
   queries, half common topics (among the 100 most frequent) and half
   mid-frequency ones (ranked 200 to 1,500); each request picks one, the k-th
-  query 1/k as often as the first (a team asks some things far more often);
+  query 1/k as often as the first (some things are asked far more often);
 - summary page: random current summaries.
 
 The catalogue's result cache is on, as in production, unless `--no-cache`;
-a page is a miss the first time its query is asked, and again after any change
-to the catalogue. The warm-up (`--warmup` requests per client) asks the
-measured queries, so the run sees a warm cache: the most asked pages cached, the
-rarer ones first asked during the run. `--cold-cache` warms up with other
-queries instead: every measured query is then asked for the first time during
-the run (a team starting its day, or every page after a change). `--change-every
-SECONDS` changes the catalogue during the measured catalogue run, as a stored
-summary does (a worker storing one every SECONDS); a worker for the `default`
-queue runs the warm-up of the most asked pages after each change, as `bin/run`
-has one (`--no-warm`: without it).
+a page is a miss the first time its query is asked in a catalogue generation,
+and again after any change to the catalogue. Each run starts on a new
+generation. The warm-up (`--warmup` requests per client) asks the measured
+queries, so the run sees a warm cache: the most asked pages cached, the rarer
+ones first asked during the run. `--cold-cache` warms up with other queries
+instead: every measured query is then asked for the first time during the run.
+`--change-every SECONDS` changes the catalogue during the measured catalogue
+run, as storing a summary does: every cached page is computed again when next
+asked.
 
 It reports, per page, p50 and p95 of the server time (admission to response,
 from the Server-Timing header of summarizer_site.admission), of the server time
@@ -147,7 +147,7 @@ def prepare(seed: int, *, queries: int) -> tuple[str, list[tuple[str, str]], lis
     from django.contrib.sessions.backends.db import SessionStore
     from django.db import connection
 
-    from videos import catalogue_cache
+    from videos.catalogue import cache
     from videos.models import Summary
 
     ids = list(Summary.objects.current().values_list("pk", flat=True).order_by("?")[:2000])
@@ -166,7 +166,7 @@ def prepare(seed: int, *, queries: int) -> tuple[str, list[tuple[str, str]], lis
 
     # A new catalogue generation: nothing an earlier run cached is served in this one (with
     # --cold-cache, a run right after another would otherwise find its queries cached).
-    catalogue_cache.advance()
+    cache.advance()
     measured = catalogue_queries(random.Random(seed), common=queries // 2, mid=queries - queries // 2)
     # Other queries of the same kinds, for a warm-up that leaves the measured ones uncached (--cold-cache).
     others = [q for q in catalogue_queries(random.Random(seed + 1), common=queries // 2, mid=queries - queries // 2) if q not in measured]
@@ -196,7 +196,7 @@ def database_memory() -> str:
     return f"shared_buffers {buffers}; summary heap {heap}, search index {index}"
 
 
-def start_servers(n: int, *, worker: bool) -> tuple[list[subprocess.Popen], list[int]]:
+def start_servers(n: int) -> tuple[list[subprocess.Popen], list[int]]:
     procs, ports = [], []
     # As `bin/run` starts daphne: with a database connection pool.
     env = {"DATABASE_POOL_SIZE": "8", **os.environ, "PYTHONUNBUFFERED": "1"}
@@ -222,17 +222,6 @@ def start_servers(n: int, *, worker: bool) -> tuple[list[subprocess.Popen], list
                     stop_servers(procs)
                     raise SystemExit(f"daphne on port {port} did not start")
                 time.sleep(0.2)
-    if worker:
-        # A worker for the `default` queue, as `bin/run` starts one: it runs the catalogue
-        # warm-up after each change, on the same cores as the servers.
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "summarizer_site", "worker", "-Q", "default", "--pool", "threads",
-                 "--concurrency", "1", "--hostname", f"bench-io@{socket.gethostname()}", "--loglevel", "WARNING"],
-                cwd=BASE_DIR, env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )
-        )
     return procs, ports
 
 
@@ -296,10 +285,10 @@ def run(
 def change_catalogue(every: float, done: threading.Event, samples: Samples) -> None:
     """Every `every` seconds, move the catalogue generation on, as storing a summary or
     making one current does: every cached page is then computed again when next asked."""
-    from videos import catalogue_cache
+    from videos.catalogue import cache
 
     while not done.wait(every):
-        catalogue_cache.invalidate()
+        cache.invalidate()
         samples.changes += 1
 
 
@@ -313,16 +302,13 @@ def describe(values: list[float]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m videos.bench_catalogue", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.catalogue", description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=30, help="requests per client and page kind")
     parser.add_argument("--servers", type=int, default=2, help="daphne processes (clients spread over them)")
     parser.add_argument("--concurrency", type=int, default=1, help="HTTP_CONCURRENCY of each daphne process")
     parser.add_argument("--queries", type=int, default=40, help="distinct catalogue queries, half common topics, half mid-frequency")
     parser.add_argument("--no-cache", action="store_true", help="run with CATALOGUE_CACHE_SECONDS=0: every page computed")
-    parser.add_argument(
-        "--no-warm", action="store_true", help="run with CATALOGUE_WARM_PAGES=0: no warm-up after a change (and no worker)"
-    )
     parser.add_argument("--warmup", type=int, default=3, help="warm-up requests per client and page kind")
     parser.add_argument(
         "--cold-cache", action="store_true",
@@ -332,15 +318,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="seed for the query mix and the clients")
     parser.add_argument(
         "--change-every", type=float, default=0, metavar="SECONDS",
-        help="during the measured catalogue run, change the catalogue every SECONDS as a stored summary does "
+        help="during the measured catalogue run, change the catalogue every SECONDS as storing a summary does "
         "(every cached page is computed again); default: no change",
     )
     args = parser.parse_args(argv)
 
     if args.no_cache:
         os.environ["CATALOGUE_CACHE_SECONDS"] = "0"
-    if args.no_warm:
-        os.environ["CATALOGUE_WARM_PAGES"] = "0"
     os.environ["HTTP_CONCURRENCY"] = str(args.concurrency)
     cookie, labelled, others, ids, info = prepare(args.seed, queries=args.queries)
     queries = [path for _, path in labelled]
@@ -352,8 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"catalogue queries ({len(queries)}, each request picks one, the k-th 1/k as often as the first):")
     for label, path in labelled:
         print(f"  {label}: {path}")
-    warm = not (args.no_cache or args.no_warm)
-    procs, ports = start_servers(args.servers, worker=warm)
+    procs, ports = start_servers(args.servers)
     try:
         pages = {
             "catalogue (2 filters + search)": lambda rng: rng.choices(queries, weights)[0],
@@ -378,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{args.clients} concurrent clients, {args.servers} daphne process(es) admitting "
         f"{args.concurrency} request(s) at a time each, "
-        f"catalogue cache {'off' if args.no_cache else 'on'}{', worker warm-up on' if warm else ''}"
+        f"catalogue cache {'off' if args.no_cache else 'on'}"
         f"{', measured queries first asked during the run' if args.cold_cache else ''}, "
         f"{info['summaries']:,} summaries on {info['database']}{' (' + info['server'] + ')' if info['server'] else ''}; "
         f"1-min load average {' -> '.join(f'{x:.2f}' for x in loads)} ({os.cpu_count()} CPUs; the bench itself adds to it)"

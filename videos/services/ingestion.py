@@ -5,15 +5,18 @@ already stored is lost when an input turns out to be bad."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
 
-from .ingest.fetch import FetchError, FetchSettings, fetch_transcript
-from .ingest.subtitles import SubtitleError, parse_subtitle_file
-from .ingest.urls import canonical_url, parse_lines
-from .models import Transcript, Video
+from .. import tasks
+from ..ingest.fetch import FetchSettings, fetch_transcript
+from ..ingest.fetch_errors import FetchError
+from ..ingest.subtitles import SubtitleError, parse_subtitle_file
+from ..ingest.urls import canonical_url, parse_lines
+from ..models import Transcript, Video
+from . import jobs
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +54,11 @@ def fetch_settings() -> FetchSettings:
         timeout=settings.YOUTUBE_TIMEOUT,
         proxy_http=settings.YOUTUBE_PROXY_HTTP or None,
         proxy_https=settings.YOUTUBE_PROXY_HTTPS or None,
-        max_retries=settings.YOUTUBE_MAX_RETRIES,
     )
 
 
 def _enqueue_fetch(video_id: int) -> None:
-    from .tasks import fetch_transcript_task
-
-    fetch_transcript_task.delay(video_id)
+    tasks.fetch_transcript_task.delay(video_id)
 
 
 def transcript_fetch_enqueue(*, video_id: int) -> str | None:
@@ -89,18 +89,16 @@ def videos_submit(*, text: str, user=None) -> SubmitReport:
     outcomes: list[SubmitOutcome] = []
     for err in parsed.errors:
         outcomes.append(SubmitOutcome(err.line, err.input, "invalid", err.message))
-    inputs = {p.line: p.input for p in parsed.ok}
     for dup in parsed.duplicates:
         outcomes.append(
             SubmitOutcome(
-                dup.line, inputs.get(dup.line, dup.video_id), "duplicate",
+                dup.line, dup.input, "duplicate",
                 f"line {dup.line}: {dup.video_id} repeats line {dup.first_line}; added once",
             )
         )
-    duplicate_lines = {d.line for d in parsed.duplicates}
-    wanted = [p for p in parsed.ok if p.line not in duplicate_lines]
-    existing = {v.youtube_id: v for v in Video.objects.filter(youtube_id__in=[p.video_id for p in wanted])}
-    for p in wanted:
+    # parsed.ok holds each id once (its first line); later lines are in duplicates.
+    existing = {v.youtube_id: v for v in Video.objects.filter(youtube_id__in=[p.video_id for p in parsed.ok])}
+    for p in parsed.ok:
         if p.video_id in existing:
             video = existing[p.video_id]
             outcomes.append(
@@ -110,7 +108,6 @@ def videos_submit(*, text: str, user=None) -> SubmitReport:
         video = Video.objects.create(
             youtube_id=p.video_id, url=canonical_url(p.video_id), added_by=user, transcript_state=Video.TranscriptState.FETCHING
         )
-        existing[p.video_id] = video
         outcomes.append(SubmitOutcome(p.line, p.input, "added", f"line {p.line}: {p.video_id} added", video))
         transaction.on_commit(lambda pk=video.pk: transcript_fetch_enqueue(video_id=pk))
     outcomes.sort(key=lambda o: o.line)
@@ -118,49 +115,52 @@ def videos_submit(*, text: str, user=None) -> SubmitReport:
 
 
 def _queue_summary(video: Video, user=None) -> None:
-    from .services import summary_submit
-
     try:
-        summary_submit(video=video, user=user)
+        jobs.summary_submit(video=video, user=user)
     except Exception:  # a transcript is still worth keeping when queuing fails
         log.exception("could not queue a summary for video %s", video.youtube_id)
 
 
-def transcript_fetch(*, video_id: int, attempt: int = 1, queue_summary: bool = True) -> float | None:
+def transcript_fetch(*, video_id: int, attempt: int = 1, retry: bool = False, queue_summary: bool = True) -> None:
     """Make one attempt at fetching a video's YouTube captions; store them, or why not.
 
-    Returns the seconds to wait before the next attempt when the failure is
-    worth retrying (a blocked request, a network error) and attempts remain,
-    else None. The caller (the Celery task) schedules the retry, so no worker
-    sleeps through a backoff. A final failure is recorded on the video with a
-    message a user understands. An existing transcript is never replaced."""
+    `attempt` (1 for the first) is recorded on the video as transcript_attempts.
+    When the failure is worth retrying (a blocked request, a network error) and
+    `retry` is set, the video stays "fetching" with the reason, and the
+    FetchError is raised for the caller to try again: the Celery task, whose
+    autoretry options are the retry policy. Any other failure is final: the
+    video is marked failed with a message a user understands. An existing
+    transcript is never replaced, and never lost."""
     video = Video.objects.get(pk=video_id)
     if Transcript.objects.filter(video=video).exists():
         if video.transcript_state != Video.TranscriptState.READY:
             Video.objects.filter(pk=video.pk).update(transcript_state=Video.TranscriptState.READY)
-        return None
-    config = fetch_settings()
+        return
     try:
-        # One attempt here; the retry bound and backoff are applied across tasks.
-        fetched = fetch_transcript(video.youtube_id, replace(config, max_retries=0))
+        fetched = fetch_transcript(video.youtube_id, fetch_settings())
     except FetchError as exc:
         message = exc.message + (f" {exc.hint}" if exc.hint else "")
-        if exc.retryable and attempt <= config.max_retries:
-            delay = config.backoff_delay(attempt)
-            Video.objects.filter(pk=video.pk).update(
+        # A transcript uploaded meanwhile keeps the video ready.
+        without_transcript = Video.objects.filter(pk=video.pk, transcript__isnull=True)
+        if exc.retryable and retry:
+            log.warning("video %s: transcript attempt %d failed, retrying: %s", video.youtube_id, attempt, exc.detail or exc.code)
+            without_transcript.update(
                 transcript_state=Video.TranscriptState.FETCHING,
                 transcript_error_code=exc.code,
-                transcript_error=f"Attempt {attempt} failed, retrying in {delay:.0f} s: {message}",
+                transcript_error=f"Attempt {attempt} failed; trying again shortly. {message}",
                 transcript_attempts=attempt,
             )
-            return delay
-        Video.objects.filter(pk=video.pk).update(
+            raise
+        log.info("video %s: transcript fetch failed after %d attempt(s): %s", video.youtube_id, attempt, exc.detail or exc.code)
+        if exc.retryable and attempt > 1:
+            message = f"Gave up after {attempt} attempts. {message}"
+        without_transcript.update(
             transcript_state=Video.TranscriptState.FAILED,
             transcript_error_code=exc.code,
             transcript_error=message,
             transcript_attempts=attempt,
         )
-        return None
+        return
     with transaction.atomic():
         video = Video.objects.select_for_update().get(pk=video.pk)
         if not Transcript.objects.filter(video=video).exists():
@@ -179,7 +179,6 @@ def transcript_fetch(*, video_id: int, attempt: int = 1, queue_summary: bool = T
         video.save(update_fields=["transcript_state", "transcript_error_code", "transcript_error", "transcript_attempts"])
         if queue_summary:
             transaction.on_commit(lambda: _queue_summary(video, video.added_by))
-    return None
 
 
 @transaction.atomic
