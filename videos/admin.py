@@ -46,20 +46,7 @@ class TranscriptAdmin(admin.ModelAdmin):
 class PromptTemplateForm(forms.ModelForm):
     class Meta:
         model = PromptTemplate
-        fields = (
-            "name",
-            "version",
-            "is_default",
-            "instruction",
-            "general_topics",
-            "complexity_scale",
-            "sections_count",
-            "bullets_per_section",
-            "topics_per_section",
-            "topics_count",
-            "general_topics_count",
-            "notes",
-        )
+        fields = ("name", "version", "is_default", *templates.TEMPLATE_CONTENT_FIELDS, "notes")
 
 
 @admin.register(PromptTemplate)

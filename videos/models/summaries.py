@@ -111,15 +111,17 @@ class Summary(models.Model):
         return None
 
     @property
+    def _result(self) -> SummaryResult | None:
+        return getattr(self, "result", None) if self.pk else None
+
+    @property
     def metrics(self) -> dict:
-        result = getattr(self, "result", None) if self.pk else None
-        return result.metrics if result is not None else {}
+        return self._result.metrics if self._result is not None else {}
 
     @property
     def data(self) -> dict | None:
         """The validated summary as the model wrote it (None until done)."""
-        result = getattr(self, "result", None) if self.pk else None
-        return result.data if result is not None else None
+        return self._result.data if self._result is not None else None
 
     @property
     def introduction(self) -> str:
