@@ -145,7 +145,7 @@ TEMPLATES = [
     },
 ]
 
-ASGI_APPLICATION = "summarizer_site.asgi.application"
+ASGI_APPLICATION = "summarizer_site.routing.application"
 WSGI_APPLICATION = None
 
 AUTH_PASSWORD_VALIDATORS = [
