@@ -96,7 +96,7 @@ def parse_video_id(text: str) -> str:
     stripped = text.strip()
     if not stripped:
         raise InvalidVideoURL("empty input: expected a YouTube video URL or id", text)
-    if VIDEO_ID_RE.fullmatch(stripped):
+    if VIDEO_ID_RE.fullmatch(stripped) and stripped not in _NOT_IDS:
         return stripped
 
     url = stripped
