@@ -11,7 +11,7 @@ Typical use (what the Django service calls)::
     # model None: the default SmolLM2 GGUF; device e.g. "cuda:1", dtype e.g. "bfloat16", or
     # "auto" for each; loaded once per process for each (model, device, dtype)
     result = engine.summarize(spec, transcript, config=GenerationConfig(),
-                              progress=lambda done, budget, text: ...,
+                              progress=lambda done, budget, text, part, parts: ...,
                               should_cancel=lambda: False)
     result.data            # plain dict with the template's keys
     result.to_dict()       # everything, JSON-serialisable (metrics included)
@@ -41,7 +41,7 @@ _EXPORTS = {
     "BuiltPrompt": "prompt", "EmptyTranscriptError": "prompt", "Example": "prompt", "ExampleInvalidError": "prompt",
     "PromptError": "prompt", "PromptSpec": "prompt", "PromptTooLongError": "prompt",
     "ScaleBand": "schema", "SummaryData": "schema", "SummaryValidationError": "schema", "TemplateShape": "schema",
-    "json_schema": "schema", "validate_summary": "schema",
+    "json_schema": "schema", "validate_summary": "schema", "Cue": "parts",
 }
 
 
@@ -57,7 +57,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "BuiltPrompt", "EmptyTranscriptError", "Engine", "Example", "ExampleInvalidError",
+    "BuiltPrompt", "Cue", "EmptyTranscriptError", "Engine", "Example", "ExampleInvalidError",
     "GenerationCancelled", "GenerationConfig", "GenerationError", "ModelNotFoundError",
     "OutputInvalidError", "PromptError", "PromptSpec", "PromptTooLongError", "ScaleBand",
     "SummaryData", "SummaryResult", "SummaryValidationError", "TemplateShape",

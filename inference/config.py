@@ -26,6 +26,7 @@ class GenerationConfig:
 
     # --- quality ------------------------------------------------------------------------------
     split_by_time: bool = True  # long transcripts: one section per stretch of time (map, reduce)
+    part_tokens: int = 3000  # at most this much of a stretch is read (evenly spaced runs of cues)
     ground_tokens: bool = True  # free text may only use tokens found in the transcript (+ glue)
     transcript_topics: bool = True  # topics are phrases of the transcript
     no_repeat_ngram: int = 3  # block a repeated word n-gram of this size (0: off)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 import torch
 import xgrammar as xgr
@@ -18,6 +18,12 @@ from transformers.cache_utils import Cache, DynamicCache, DynamicLayer
 from .config import GenerationConfig  # re-exported: `from inference.generate import GenerationConfig`
 
 ProgressFn = Callable[[int, int, str], None]  # (tokens_so_far, token_budget, text_so_far)
+
+
+class TokenConstraint(Protocol):
+    def apply(self, logits: torch.Tensor) -> None: ...  # mask logits [1, V] in place
+
+    def accept(self, ids: list[int]) -> None: ...
 CancelFn = Callable[[], bool]
 
 
@@ -169,6 +175,7 @@ def decode(
     config: GenerationConfig,
     device: torch.device,
     compiled_grammar: xgr.CompiledGrammar | None = None,
+    constraint: TokenConstraint | None = None,
     stop_ids: set[int] = frozenset(),
     prefix_kv: PrefixKV | None = None,
     on_prefix: Callable[[PrefixKV], None] | None = None,
@@ -178,7 +185,8 @@ def decode(
     """Prefill prompt = prefix + rest (the prefix from `prefix_kv` when given), then decode.
 
     The prefix is always run as its own chunk, reused or not, so a reused cache and a fresh
-    one see the same computation and give the same tokens.
+    one see the same computation and give the same tokens. `constraint` narrows the grammar's
+    mask further (e.g. `grounding.TextConstraint`) and is told every token appended.
     """
     budget = config.max_new_tokens
     capacity = len(prefix_ids) + len(rest_ids) + budget
@@ -214,6 +222,8 @@ def decode(
         if jumped:
             out += jumped
             forced += len(jumped)
+            if constraint is not None:
+                constraint.accept(jumped)
             logits = forward(model, cache, jumped, device)
             passes += 1
 
@@ -223,6 +233,8 @@ def decode(
         if matcher is not None:
             matcher.fill_next_token_bitmask(bitmask)
             xgr.apply_token_bitmask_inplace(logits, bitmask.to(logits.device))
+        if constraint is not None:
+            constraint.apply(logits)
         tok = sample(logits, config, gen)
         if matcher is None and tok in stop_ids:
             finished = True
@@ -231,12 +243,16 @@ def decode(
             raise GenerationError(f"the grammar refused token {tok} it had allowed")
         out.append(tok)
         step = [tok]
+        if constraint is not None:
+            constraint.accept(step)
         if matcher is not None:
             if matcher.is_completed():
                 finished = True
                 break
             if config.jump_forward:
                 jumped = _jump(matcher, budget - len(out))
+                if constraint is not None:
+                    constraint.accept(jumped)
                 out += jumped
                 forced += len(jumped)
                 step += jumped

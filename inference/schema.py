@@ -5,9 +5,8 @@ complexity scale of one prompt template. From it we derive:
 
 * `json_schema(shape)`: a JSON Schema dict (bounded strings, enum of fields, numbered titles)
   for storage, documentation and any JSON-schema-driven decoder;
-* `ebnf_grammar(shape)`: the grammar our decoder compiles with xgrammar. It says everything the
-  schema says plus what JSON Schema cannot express for xgrammar: complexities with at most two
-  decimals, general topics that are distinct, and compact output (no whitespace);
+* the grammars our decoder compiles with xgrammar (`inference.grammar`), which say everything
+  the schema says plus what JSON Schema cannot express;
 * `validate_summary(shape, data)`: parse + check + typed pydantic data, with errors that name
   the path in human terms.
 
@@ -27,9 +26,6 @@ GENERAL_TOPICS_KEY = "General Topics"
 TOP_LEVEL_KEYS = ("introduction", "sections", "topics", GENERAL_TOPICS_KEY)
 SECTION_KEYS = ("title", "content", "topics")
 GENERAL_TOPIC_KEYS = ("topic", "complexity")
-
-# Above this many grammar rules, "distinct general topics" is left to validation only.
-_MAX_DISTINCT_RULES = 20_000
 
 
 @dataclass(frozen=True)
@@ -307,8 +303,8 @@ def validate_summary(shape: TemplateShape, data: str | dict) -> SummaryData:
 # the grammar stays a plain character class, which xgrammar masks cheaply; a rule-based
 # `chr{1,N}` with escapes makes every token's mask far slower to compute.
 # The first character must also not be a space, so no string is blank.
-_STR_FIRST = r'[^"\\\x00-\x20]'
-_STR_CHAR = r'[^"\\\x00-\x1f]'
+STR_FIRST = r'[^"\\\x00-\x20]'
+STR_CHAR = r'[^"\\\x00-\x1f]'
 
 
 def _string_schema(limit: int) -> dict[str, Any]:
@@ -326,7 +322,7 @@ def json_schema(shape: TemplateShape) -> dict[str, Any]:
         return {
             "type": "object",
             "properties": {
-                "title": {"type": "string", "pattern": f"^Section {k}: {_STR_FIRST}{_STR_CHAR}{{0,{rest - 1}}}$"},
+                "title": {"type": "string", "pattern": f"^Section {k}: {STR_FIRST}{STR_CHAR}{{0,{rest - 1}}}$"},
                 "content": str_array(shape.bullets, shape.bullet_chars),
                 "topics": str_array(shape.section_topics, shape.topic_chars),
             },
@@ -366,97 +362,3 @@ def json_schema(shape: TemplateShape) -> dict[str, Any]:
         "required": list(TOP_LEVEL_KEYS),
         "additionalProperties": False,
     }
-
-
-def _lit(text: str) -> str:
-    """An EBNF string literal for `text` as it appears in the output (JSON already escaped)."""
-    return json.dumps(text)
-
-
-def _json_lit(value: str) -> str:
-    """EBNF literal of the JSON encoding of a string value (with its quotes)."""
-    return _lit(json.dumps(value, ensure_ascii=False))
-
-
-def ebnf_grammar(shape: TemplateShape) -> str:
-    """xgrammar EBNF for compact summaries of this template (root rule: `root`).
-
-    Keys come in the template's order with no whitespace, which is also how the examples are
-    shown to the model when `compact_examples` is on, so the model imitates it.
-    """
-    rules: list[str] = []
-
-    def chars(limit: int) -> str:
-        return f"{_STR_FIRST} {_STR_CHAR}{{0,{limit - 1}}}"
-
-    def string_rule(name: str, limit: int) -> str:
-        rules.append(f'{name} ::= "\\"" {chars(limit)} "\\""')
-        return name
-
-    intro = string_rule("intro_str", shape.introduction_chars)
-    bullet = string_rule("bullet_str", shape.bullet_chars)
-    topic = string_rule("topic_str", shape.topic_chars)
-
-    def array(item: str, n: int) -> str:
-        return '"[" ' + ' "," '.join([item] * n) + ' "]"'
-
-    section_names = []
-    for k in range(1, shape.sections + 1):
-        name = f"section{k}"
-        head = f"Section {k}: "
-        rest = shape.title_chars - len(head)
-        rules.append(
-            f'{name} ::= "{{\\"title\\":" {_lit(chr(34) + head)} {chars(rest)} "\\"" '
-            f'",\\"content\\":" {array(bullet, shape.bullets)} '
-            f'",\\"topics\\":" {array(topic, shape.section_topics)} "}}"'
-        )
-        section_names.append(name)
-
-    rules.append('complexity ::= "0" ("." [0-9] [0-9]?)? | "1" ("." "0" "0"?)?')
-    rules.append(_general_topics_rules(shape))
-
-    pieces = [
-        _lit('{"introduction":'), intro,
-        _lit(',"sections":['), ' "," '.join(section_names), _lit("]"),
-        _lit(',"topics":'), array(topic, shape.topics),
-        _lit("," + json.dumps(GENERAL_TOPICS_KEY) + ":["), "gt_0", _lit("]}"),
-    ]
-    rules.insert(0, "root ::= " + " ".join(pieces))
-    return "\n".join(rules) + "\n"
-
-
-def _general_topics_rules(shape: TemplateShape) -> str:
-    """Rules for K general topics; distinct ones when the rule count stays small.
-
-    Distinctness needs one rule per set of already-used fields (sum of C(n, i) for i < K);
-    beyond `_MAX_DISTINCT_RULES` the grammar only asks for fields and validation checks the rest.
-    """
-    n, k = len(shape.fields), shape.general_topics
-    items = [
-        f'"{{\\"topic\\":" {_json_lit(f)} ",\\"complexity\\":" complexity "}}"'
-        for f in shape.fields
-    ]
-    if sum(math.comb(n, i) for i in range(k)) > _MAX_DISTINCT_RULES:
-        item = " | ".join(f"({x})" for x in items)
-        return f"gt_item ::= {item}\ngt_0 ::= gt_item" + ' ("," gt_item)' * (k - 1)
-
-    lines: list[str] = []
-    names: dict[frozenset[int], str] = {}
-
-    def rule(used: frozenset[int]) -> str:
-        if used in names:
-            return names[used]
-        name = f"gt_{len(names)}"
-        names[used] = name
-        last = len(used) == k - 1
-        alts = []
-        for i, x in enumerate(items):
-            if i in used:
-                continue
-            alts.append(f"({x})" if last else f'({x} "," {rule(used | {i})})')
-        lines.append(f"{name} ::= " + " | ".join(alts))
-        return name
-
-    rule(frozenset())
-    return "\n".join(lines)
-

@@ -4,13 +4,14 @@ import json
 import pytest
 import xgrammar as xgr
 
+from inference.grammar import ebnf_grammar
+
 from inference.schema import (
     GENERAL_TOPICS_KEY,
     ScaleBand,
     SummaryData,
     SummaryValidationError,
     TemplateShape,
-    ebnf_grammar,
     json_schema,
     validate_summary,
 )

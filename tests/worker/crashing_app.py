@@ -19,10 +19,12 @@ def _install() -> None:
     summarize = Engine.summarize
 
     def crashing_summarize(self, spec, transcript, config=None, progress=None, should_cancel=None):
-        if MARKER and MARKER in transcript:
-            def die(done, budget, text):
+        # The transcript is plain text or, when it has times, a list of cues.
+        text = transcript if isinstance(transcript, str) else " ".join(c.text for c in transcript)
+        if MARKER and MARKER in text:
+            def die(*args):  # (tokens, budget, text, part, parts)
                 if progress is not None:
-                    progress(done, budget, text)
+                    progress(*args)
                 os._exit(1)
 
             return summarize(self, spec, transcript, config=config, progress=die, should_cancel=should_cancel)

@@ -1,0 +1,118 @@
+"""How one summary is written: the model calls it takes, and what each one reads.
+
+* One pass (`Part.WHOLE`): the template's instruction and the whole transcript, for an untimed
+  transcript short enough that the longest summary the grammar allows still fits the context
+  beside it, or when `split_by_time` is off (the transcript is then cut to fit, as before).
+* Map, then reduce, for a timed transcript or a long one: the transcript is cut into one
+  stretch per section (`parts.split`: by time on cue boundaries, or by words without times).
+  Each stretch gets its own call (`Part.SECTION`) with a short fixed instruction, and the
+  section stores the stretch's start and end. A last call (`Part.OVERVIEW`) reads the
+  template's instruction and the sections' notes and writes the introduction, the topics and
+  the general topics.
+
+Why a fixed instruction for the stretches: the template's instruction asks for a whole summary,
+which is not what a stretch call writes; it stays the instruction of the call that speaks for
+the whole video (one pass, or the overview). Being the same for every stretch and video, the
+stretch prompt's prefix is computed once and its KV cache reused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Sequence
+
+from .config import GenerationConfig
+from .grammar import Grammar, Part, grammar
+from .parts import Cue, condensed, is_timed
+from .prompt import PromptSpec
+from .schema import TemplateShape
+from .topics import candidates
+
+PART_INSTRUCTION = (
+    "The text below is one part of the transcript of a computer science video. Write one "
+    "section of the video's summary as JSON: a \"title\" that names what this part explains, "
+    "4 \"content\" bullets on what it says, using the transcript's own words, and its 3 main "
+    "\"topics\".\n\n"
+)
+NOTES_HEADING = "\n\nThe video, section by section:\n"
+TOPIC_CANDIDATES = 10
+
+
+@dataclass(frozen=True)
+class Call:
+    """One model call: its prompt's spec and text, its grammar, what it may write."""
+
+    part: Part
+    spec: PromptSpec
+    text: str  # the transcript (or notes) part of the prompt
+    grammar: Grammar
+    words_from: str  # the text whose words grounded free text may use
+    free_keys: frozenset[str]
+    section: int = 0
+
+
+def prompt_spec(spec: PromptSpec, cfg: GenerationConfig) -> PromptSpec:
+    """The template's spec as the model sees it: without the examples when they are shown as
+    format only (the grammar carries the format, so nothing of their content can be copied)."""
+    return replace(spec, examples=()) if cfg.examples_as_format else spec
+
+
+def free_keys(cfg: GenerationConfig, *keys: str) -> frozenset[str]:
+    return frozenset(keys) | ({"topics"} if not cfg.transcript_topics else frozenset())
+
+
+def topic_choices(cfg: GenerationConfig, shape: TemplateShape, texts: Sequence[str]) -> tuple[str, ...] | None:
+    if not cfg.transcript_topics:
+        return None
+    found = candidates(texts, limit=TOPIC_CANDIDATES, max_chars=shape.topic_chars)
+    return tuple(found) if len(found) >= max(shape.topics, shape.section_topics) else None
+
+
+def whole_call(spec: PromptSpec, cues: Sequence[Cue], cfg: GenerationConfig) -> Call:
+    text = " ".join(c.text for c in cues)
+    texts = [c.text for c in cues]
+    shape = spec.shape
+    choices = topic_choices(cfg, shape, texts)
+    g = grammar(shape, Part.WHOLE, topics=choices,
+                section_topics=(choices,) * shape.sections if choices else None)
+    return Call(Part.WHOLE, prompt_spec(spec, cfg), text, g, text,
+                free_keys(cfg, "introduction", "title", "content"))
+
+
+def section_call(spec: PromptSpec, k: int, cues: Sequence[Cue], cfg: GenerationConfig,
+                 fit: int, count: Any) -> Call:
+    """Section k's call: its stretch, condensed to `fit` tokens."""
+    shape = spec.shape
+    choices = topic_choices(cfg, shape, [c.text for c in cues])
+    g = grammar(shape, Part.SECTION, section=k, topics=choices)
+    part_spec = PromptSpec(instruction=PART_INSTRUCTION, shape=shape, examples=())
+    return Call(Part.SECTION, part_spec, condensed(cues, fit, count), g,
+                " ".join(c.text for c in cues), free_keys(cfg, "title", "content"), section=k)
+
+
+def notes(sections: Sequence[dict[str, Any]], times: Sequence[tuple[float, float]] | None) -> str:
+    lines = []
+    for k, s in enumerate(sections):
+        when = f" ({clock(times[k][0])}-{clock(times[k][1])})" if times else ""
+        lines.append(f"{s['title']}{when}. " + " ".join(b.rstrip(".") + "." for b in s["content"])
+                     + " Topics: " + ", ".join(s["topics"]) + ".")
+    return NOTES_HEADING + "\n".join(lines)
+
+
+def overview_call(spec: PromptSpec, cues: Sequence[Cue], sections: Sequence[dict[str, Any]],
+                  times: Sequence[tuple[float, float]] | None, cfg: GenerationConfig) -> Call:
+    shape = spec.shape
+    choices = topic_choices(cfg, shape, [c.text for c in cues])
+    g = grammar(shape, Part.OVERVIEW, topics=choices)
+    return Call(Part.OVERVIEW, prompt_spec(spec, cfg), notes(sections, times), g,
+                " ".join(c.text for c in cues), free_keys(cfg, "introduction"))
+
+
+def clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def splits(cues: Sequence[Cue], cfg: GenerationConfig, one_pass_fits: bool) -> bool:
+    """Whether this transcript is written as map and reduce."""
+    return cfg.constrained and cfg.split_by_time and (is_timed(cues) or not one_pass_fits)
