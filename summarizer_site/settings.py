@@ -263,6 +263,15 @@ SUMMARIZER_DEVICE = env.str("SUMMARIZER_DEVICE", default="auto")
 SUMMARIZER_DTYPE = env.str("SUMMARIZER_DTYPE", default="auto")
 # Tokens kept free for the answer (the longest curated answer is ~700 tokens).
 SUMMARIZER_MAX_NEW_TOKENS = env.int("SUMMARIZER_MAX_NEW_TOKENS", default=1024)
+# A summary "needs review" when one of its quality figures (inference.quality) is past
+# its threshold: too few words from the transcript, wording copied from a few-shot
+# example, repeated phrases, or sections that leave much of the video out.
+SUMMARY_REVIEW_THRESHOLDS = {
+    "grounded_min": env.float("SUMMARY_REVIEW_GROUNDED_MIN", default=0.85),
+    "copied_max": env.float("SUMMARY_REVIEW_COPIED_MAX", default=0.02),
+    "repeated_max": env.float("SUMMARY_REVIEW_REPEATED_MAX", default=0.05),
+    "coverage_min": env.float("SUMMARY_REVIEW_COVERAGE_MIN", default=0.8),
+}
 
 # --- YouTube ---------------------------------------------------------------
 YOUTUBE_LANGUAGES = env.list("YOUTUBE_LANGUAGES", default=["en"])

@@ -1,7 +1,8 @@
 """The catalogue's filters (django-filter).
 
 One GET form holds every filter so that a URL can be shared. What the
-FilterSet applies itself: fields x complexity range, and a topic. The search
+FilterSet applies itself: fields x complexity range, a topic, and "needs review"
+(a quality figure past its threshold: videos.quality). The search
 box (`q`) and the sort are part of the same form but are applied by
 `videos.catalogue.pages.summary_catalogue`, the next steps of the pipeline.
 
@@ -24,6 +25,7 @@ from django import forms
 from django.db.models import Exists, OuterRef
 
 from .models import PromptTemplate, SummaryGeneralTopic, SummaryTopic, normalize_topic
+from .quality import needs_review_q
 
 SEARCH_MAX_CHARS = 500
 TOPIC_MAX_CHARS = 120
@@ -124,6 +126,8 @@ class SummaryFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title, introduction, bullets, topics…", "autocomplete": "off"}),
     )
     sort = django_filters.ChoiceFilter(label="Sort", choices=SORT_CHOICES[1:], empty_label=SORT_CHOICES[0][1])
+    # Summaries with a quality figure past its threshold (videos.quality, settings.SUMMARY_REVIEW_THRESHOLDS).
+    needs_review = django_filters.BooleanFilter(label="Needs review", widget=forms.CheckboxInput)
 
     class Meta:
         form = CatalogueForm
@@ -153,6 +157,8 @@ class SummaryFilter(django_filters.FilterSet):
             if hi is not None:
                 general = general.filter(complexity__lte=hi)
             queryset = queryset.filter(Exists(general))
+        if data.get("needs_review"):
+            queryset = queryset.filter(needs_review_q("result__"))
         topic = normalize_topic(data.get("topic") or "")
         if topic:
             queryset = queryset.filter(

@@ -140,7 +140,7 @@ def publish_summary(summary_id: int, event: dict[str, Any]) -> bool:
 
 
 def _queue_item_from_event(event: dict[str, Any]) -> dict[str, Any]:
-    keys = ("summary_id", "status", "stage", "stage_label", "percent", "position", "error_message")
+    keys = ("summary_id", "status", "stage", "stage_label", "percent", "position", "error_message", "part", "parts")
     return {k: event.get(k) for k in keys}
 
 
@@ -165,6 +165,8 @@ def queue_snapshot() -> list[dict[str, Any]]:
             "stage": stored.get("stage") or s.status,
             "stage_label": STAGE_LABELS.get(stored.get("stage") or s.status, s.status),
             "percent": stored.get("percent"),
+            "part": stored.get("part"),
+            "parts": stored.get("parts"),
             "position": None,
         }
         if s.status == Summary.Status.QUEUED:
@@ -222,6 +224,7 @@ class GenerationReporter:
         self._queue_ticks = Throttle(QUEUE_TICK_INTERVAL)
         self._t0: float | None = None
         self._tokens0 = 0
+        self._part = 1
 
     def _publish(self, event: dict[str, Any]) -> None:
         # Only while running: a cancel or a sweep that ended the summary keeps its final snapshot.
@@ -231,21 +234,27 @@ class GenerationReporter:
     def stage(self, stage: str, **extra: Any) -> None:
         self._publish(summary_event(self.summary, stage=stage, **extra))
 
-    def generating(self, tokens: int, budget: int, text: str) -> None:
+    def generating(self, tokens: int, budget: int, text: str, part: int = 1, parts: int = 1) -> None:
+        """One tick of the engine: `tokens` of at most `budget` written in model call `part`
+        (1-based) of `parts` (one for a short transcript; each section's stretch, then the
+        whole, for a long one). Tokens and budget count within the part."""
         now = time.monotonic()
-        if self._t0 is None:
-            self._t0, self._tokens0 = now, tokens
-        if not self._events(force=bool(budget and tokens >= budget)):
+        parts = max(1, parts or 1)
+        part = min(max(1, part or 1), parts)
+        new_part = part != self._part
+        if self._t0 is None or new_part:
+            self._t0, self._tokens0, self._part = now, tokens, part
+        if not self._events(force=new_part or bool(budget and tokens >= budget)):
             return
         elapsed = now - self._t0
         rate = (tokens - self._tokens0) / elapsed if elapsed > 0 else None
-        # An upper bound: the summary usually ends well before the token budget.
-        eta = (budget - tokens) / rate if rate else None
-        percent = round(100.0 * tokens / budget, 1) if budget else None
+        # An upper bound: each part usually ends well before its token budget.
+        eta = ((budget - tokens) + (parts - part) * budget) / rate if rate and budget else None
+        percent = round(100.0 * ((part - 1) + min(1.0, tokens / budget)) / parts, 1) if budget else None
         event = summary_event(
             self.summary, stage="generating", tokens=tokens, budget=budget, percent=percent,
             tokens_per_second=round(rate, 1) if rate else None,
-            eta_seconds=round(eta) if eta is not None else None, text=text,
+            eta_seconds=round(eta) if eta is not None else None, text=text, part=part, parts=parts,
         )
         self._publish(event)
         if self._queue_ticks():

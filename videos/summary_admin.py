@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from .models import PromptTemplate, Summary, SummaryGeneralTopic, SummaryJob, SummaryResult, SummaryTopic, Topic, Video
+from .quality import result_quality
 from .services import curation, jobs, summaries
 
 
@@ -36,7 +37,17 @@ class SummaryJobInline(ReadOnlyInline):
 
 class SummaryResultInline(ReadOnlyInline):
     model = SummaryResult
-    fields = readonly_fields = ("data", "metrics", "raw_output")
+    fields = readonly_fields = (
+        "quality", "grounded", "copied", "repeated", "coverage", "section_times", "data", "metrics", "raw_output",
+    )
+
+    @admin.display(description="quality")
+    def quality(self, obj):
+        q = result_quality(obj)
+        if not q.measured:
+            return "not measured"
+        text = "; ".join(f.text for f in q.figures)
+        return f"Needs review: {'; '.join(q.reasons)}. ({text})" if q.needs_review else text
 
 
 class SummaryGeneralTopicInline(ReadOnlyInline, admin.TabularInline):

@@ -47,6 +47,9 @@
     };
   }
 
+  /* A long transcript is summarized in several model calls: one per section, then the whole. */
+  function partLabel(item) { return "part " + item.part + " of " + item.parts; }
+
   function formatSeconds(s) {
     if (s == null) { return ""; }
     if (s < 60) { return Math.round(s) + " s"; }
@@ -74,6 +77,9 @@
         else if (state.status === "queued") { bar.removeAttribute("value"); }
       }
       var figures = [];
+      if (state.status === "running" && state.parts > 1 && state.part != null) {
+        figures.push(partLabel(state));
+      }
       if (state.status === "running" && state.tokens != null) {
         figures.push(state.tokens + " tokens of at most " + state.budget);
         if (state.tokens_per_second) { figures.push(state.tokens_per_second + " tokens/s"); }
@@ -115,6 +121,11 @@
     var rows = field(root, "rows"), empty = field(root, "empty"), conn = field(root, "conn");
     var urlTemplate = root.dataset.progressUrlTemplate;
 
+    function stageText(item) {
+      var text = item.stage_label || item.stage || "";
+      return item.stage === "generating" && item.parts > 1 && item.part != null ? text + " (" + partLabel(item) + ")" : text;
+    }
+
     function cell(tr, text) { var td = document.createElement("td"); td.textContent = text == null ? "" : String(text); tr.appendChild(td); return td; }
 
     function row(item) {
@@ -127,7 +138,7 @@
       cell(tr, item.position == null ? "running" : item.position);
       cell(tr, item.video);
       cell(tr, item.template);
-      cell(tr, item.stage_label || item.stage);
+      cell(tr, stageText(item));
       cell(tr, item.percent == null ? "" : item.percent + "%");
       return tr;
     }
@@ -143,7 +154,7 @@
       if (!tr) { return; }
       if (FINAL_STATUSES[item.status]) { tr.parentNode.removeChild(tr); if (empty) { empty.hidden = rows.children.length > 0; } return; }
       var cells = tr.children;
-      if (item.stage_label || item.stage) { cells[4].textContent = item.stage_label || item.stage; }
+      if (item.stage_label || item.stage) { cells[4].textContent = stageText(item); }
       if (item.percent != null) { cells[5].textContent = item.percent + "%"; }
     }
 

@@ -38,6 +38,8 @@ def make_summary(
     video=None,
     template=None,
     metrics: dict | None = None,
+    section_times: list | None = None,
+    figures: dict | None = None,
 ) -> Summary:
     """A done summary. `minutes` orders them: a larger value is newer."""
     video = video or VideoFactory(title=title, channel=channel)
@@ -62,6 +64,8 @@ def make_summary(
         raw_output=json.dumps(data),
         metrics=metrics
         or {"prompt_tokens": 1234, "output_tokens": 456, "prefill_seconds": 0.5, "decode_seconds": 9.5, "tokens_per_second": 48.0, "peak_memory_bytes": 15_500_000_000, "device": "cpu"},
+        section_times=section_times,
+        figures=figures,
     )
     when = BASE_TIME + timedelta(minutes=minutes)
     Summary.objects.filter(pk=summary.pk).update(created_at=when)

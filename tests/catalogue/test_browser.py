@@ -181,3 +181,39 @@ def test_filters_work_without_javascript(browser, live_server, catalogue_data):
         )
     finally:
         context.close()
+
+
+def test_needs_review_filter(page, live_server, output_dir):
+    """A curator ticks "Needs review" and sees only the summaries past a quality threshold,
+    then opens one and reads why; unticking brings the others back."""
+    from playwright.sync_api import expect
+
+    good = {"grounded": 0.93, "copied": 0.0, "repeated": 0.01, "coverage": 0.98}
+    make_summary(title="Well grounded lecture", figures=good, minutes=1)
+    make_summary(title="Copied from the example", figures={**good, "grounded": 0.05, "copied": 0.6}, minutes=2)
+    make_summary(title="Only the first minutes", figures={**good, "coverage": 0.3}, minutes=3)
+    make_summary(title="Plain text transcript", figures={**good, "coverage": None}, minutes=4)
+    user = viewer("review-viewer")
+
+    base = live_server.url
+    log_in(page, base, user.username)
+    titles = page.locator(".summary-card h2")
+    expect(titles).to_have_count(4)
+    page.wait_for_function("() => window.htmx !== undefined")
+
+    page.get_by_label("Needs review").check()
+    expect(titles).to_have_text(["Only the first minutes", "Copied from the example"])
+    assert query_of(page.url)["needs_review"] == ["on"]
+    page.screenshot(path=str(output_dir / "catalogue-needs-review.png"), full_page=True)
+
+    page.get_by_role("link", name="Copied from the example").click()
+    note = page.locator(".needs-review")
+    expect(note).to_contain_text("fewer than 85% of its words occur in the transcript")
+    expect(note).to_contain_text("more than 2% copied from a few-shot example")
+    expect(page.locator(".quality-figures")).to_contain_text("60% copied from a few-shot example")
+    page.screenshot(path=str(output_dir / "summary-needs-review.png"), full_page=True)
+
+    page.go_back()
+    page.get_by_label("Needs review").uncheck()
+    expect(titles).to_have_count(4)
+    assert "needs_review" not in query_of(page.url)

@@ -97,3 +97,32 @@ def test_postgres_bullets_are_stripped_of_positions_and_still_match(viewer_clien
     assert "'zygomorph'" in text and "'zygomorph':" not in text  # no positions
     assert "'vector':1A" in text  # title keeps position and weight
     assert titles(viewer_client.get(URL, {"q": "zygomorphic"})) == ["Vector"]
+
+
+def _count_queries(queries) -> int:
+    return sum('COUNT(*) AS "__count"' in q["sql"] for q in queries)
+
+
+def test_with_one_field_chosen_the_chart_gives_the_count(viewer_client):
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(5):
+        make_summary(title=f"a{i} hashing", general=((QC, 0.5), (AI, 0.5)), minutes=i)
+    for i in range(3):
+        make_summary(title=f"b{i} hashing", general=((AI, 0.5),), minutes=10 + i)
+    make_summary(title="c hashing", general=((QC, 0.9),), minutes=20)  # out of the range
+    make_summary(title="d hashing", general=(), minutes=21)  # no general topic at all
+    with CaptureQueriesContext(connection) as one:
+        response = viewer_client.get(URL, {"field": QC, "cmax": "0.6", "q": "hashing"})
+    assert response.context["page"].paginator.count == 5 and b"5 summaries" in response.content
+    assert _count_queries(one.captured_queries) == 0  # no second pass over the matches
+    with CaptureQueriesContext(connection) as two:
+        both = viewer_client.get(URL, {"field": [QC, AI], "cmax": "0.6", "q": "hashing"})
+    assert both.context["page"].paginator.count == 8  # a summary in both fields counts once
+    assert _count_queries(two.captured_queries) == 1
+    everything = viewer_client.get(URL, {"q": "hashing"})
+    assert everything.context["page"].paginator.count == 10
+    chart = {r.field: r.total for r in everything.context["chart"].rows}
+    assert (chart[QC], chart[AI]) == (6, 8)  # the summary without general topics adds to neither
+    past = viewer_client.get(URL, {"field": QC, "cmax": "0.6", "q": "hashing", "page": "9"})
+    assert past.context["page"].number == 1 and len(titles(past)) == 5

@@ -141,3 +141,12 @@ def test_sqlite_has_no_gin_index_and_no_vector():
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'summary_search_gin'")
         assert cursor.fetchone() is None
+
+
+def test_the_admin_finds_a_summary_by_its_content(admin_client):
+    found = make_summary(title="Flowers", bullets={(0, 0): "Zygomorphic flowers appear once."})
+    make_summary(title="Other")
+    response = admin_client.get(reverse("admin:videos_summary_changelist"), {"q": "zygomorphic"})
+    assert [s.pk for s in response.context["cl"].result_list] == [found.pk]
+    by_title = admin_client.get(reverse("admin:videos_summary_changelist"), {"q": "Other"})
+    assert len(by_title.context["cl"].result_list) == 1

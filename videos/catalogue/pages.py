@@ -64,6 +64,7 @@ class Catalogue:
     sort: str
     fields: list[str]
     notes: list[str] = field(default_factory=list)
+    chosen: list[str] = field(default_factory=list)  # the fields the filter asks for
 
 
 def summary_catalogue(*, data, fields: list[str] | None = None) -> Catalogue:
@@ -76,14 +77,20 @@ def summary_catalogue(*, data, fields: list[str] | None = None) -> Catalogue:
     sort = cleaned.get("sort") or ""
     searching = bool(normalize_topic(query))
     queryset = summary_search(queryset, query)
-    queryset = summary_order(queryset, sort=sort, fields=cleaned.get("field") or [], searching=searching)
-    return Catalogue(filterset=filterset, queryset=queryset, query=query, sort=sort, fields=all_fields, notes=filterset.notes)
+    chosen = cleaned.get("field") or []
+    queryset = summary_order(queryset, sort=sort, fields=chosen, searching=searching)
+    return Catalogue(
+        filterset=filterset, queryset=queryset, query=query, sort=sort, fields=all_fields, notes=filterset.notes, chosen=chosen
+    )
 
 
-def summary_catalogue_page(catalogue: Catalogue, number, *, per_page: int) -> Page:
+def summary_catalogue_page(catalogue: Catalogue, number, *, per_page: int, count: int | None = None) -> Page:
     """One page of the catalogue's summaries (cards: see summary_cards), numbered as
-    Paginator.get_page does: not a number -> the first page, out of range -> the last."""
+    Paginator.get_page does: not a number -> the first page, out of range -> the last.
+    `count`: the number of matches when already known (see summary_match_count), else counted."""
     paginator = Paginator(catalogue.queryset.values_list("pk", flat=True), per_page)
+    if count is not None:
+        paginator.count = count  # a cached_property: the paginator does not count again
     page = paginator.get_page(number)
     page.object_list = summary_cards(list(page.object_list))
     return page
@@ -104,7 +111,10 @@ def summary_cards(ids: list[int]) -> list[Summary]:
     for summary_id, name in links.values_list("summary_id", "topic__name"):
         topics[summary_id].append(name)
     by_id = {}
-    cards = Summary.objects.filter(pk__in=ids).select_related("video").annotate(card_intro=KeyTextTransform("introduction", "result__data"))
+    cards = (
+        Summary.objects.filter(pk__in=ids).select_related("video").defer("search_text", "search_vector")
+        .annotate(card_intro=KeyTextTransform("introduction", "result__data"))
+    )
     for summary in cards:
         summary.card_general, summary.card_topics = general[summary.pk], topics[summary.pk]
         by_id[summary.pk] = summary
@@ -140,7 +150,7 @@ def catalogue_meta() -> CatalogueMeta:
 class FieldDistribution:
     field: str
     counts: list[int]  # one per scale band
-    total: int
+    total: int  # general topics of the matches in this field (one per summary at most)
 
 
 def band_index(scale: tuple[ScaleBand, ...], complexity: float) -> int:
@@ -158,16 +168,31 @@ def summary_complexity_distribution(
     queryset: QuerySet[Summary], *, fields: list[str], scale: tuple[ScaleBand, ...]
 ) -> list[FieldDistribution]:
     """How many general topics of the summaries in `queryset` fall in each band, per field;
-    every offered field gets a row."""
+    every offered field gets a row. One pass over the matches, each joined to its general
+    topics (rows, not a semi-join the planner may answer by reading the whole general topic
+    table), counted from the (summary, field, complexity) index alone: COUNT(*), not
+    COUNT(id), which would read each row."""
     rows = (
-        SummaryGeneralTopic.objects.filter(summary__in=queryset.order_by().values("pk"))
-        .order_by()
-        .values_list("field", "complexity")
-        .annotate(n=Count("pk"))
+        queryset.order_by()
+        .values_list("general_topics__field", "general_topics__complexity")
+        .annotate(n=Count("*"))
     )
     by_field: dict[str, list[int]] = {f: [0] * len(scale) for f in fields}
+    totals: dict[str, int] = defaultdict(int)
     for name, complexity, n in rows:
+        if name is None:  # a match without general topics (the join is an outer one)
+            continue
         counts = by_field.setdefault(name, [0] * len(scale))
+        totals[name] += n
         if scale:
             counts[band_index(scale, float(complexity))] += n
-    return [FieldDistribution(field=f, counts=c, total=sum(c)) for f, c in by_field.items()]
+    return [FieldDistribution(field=f, counts=c, total=totals[f]) for f, c in by_field.items()]
+
+
+def summary_match_count(catalogue: Catalogue, distribution: list[FieldDistribution]) -> int | None:
+    """The number of matches, when the chart of the same matches already says it: with one
+    field chosen, every match has a general topic in that field, and only one (one per
+    summary and field, a unique constraint), so that field's total is the count. Else None."""
+    if len(catalogue.chosen) != 1:
+        return None
+    return next((d.total for d in distribution if d.field == catalogue.chosen[0]), None)

@@ -18,7 +18,14 @@ from inference.schema import ScaleBand, TemplateShape
 
 from ..filters import SummaryFilter
 from ..models import Summary
-from .pages import CatalogueMeta, FieldDistribution, summary_catalogue, summary_catalogue_page, summary_complexity_distribution
+from .pages import (
+    CatalogueMeta,
+    FieldDistribution,
+    summary_catalogue,
+    summary_catalogue_page,
+    summary_complexity_distribution,
+    summary_match_count,
+)
 
 PAGE_SIZE = 24
 CARD_INTRO_CHARS = 220
@@ -216,8 +223,9 @@ def catalogue_results(params: QueryDict, meta: CatalogueMeta) -> tuple[str, Summ
     """The results block (count, chart, cards, pages) for a query, and its FilterSet.
     It depends on the query and the data only, not on who asks."""
     result = summary_catalogue(data=params, fields=meta.fields)
-    page = summary_catalogue_page(result, params.get("page"), per_page=PAGE_SIZE)
     distribution = summary_complexity_distribution(result.queryset, fields=result.fields, scale=meta.scale)
+    count = summary_match_count(result, distribution)
+    page = summary_catalogue_page(result, params.get("page"), per_page=PAGE_SIZE, count=count)
     context = {
         "notes": result.notes,
         "page": page,

@@ -167,6 +167,15 @@ class SummaryResult(models.Model):
     raw_output = models.TextField(blank=True)
     # What the engine measured: token counts, seconds, peak memory, device.
     metrics = models.JSONField(default=dict, blank=True)
+    # The stretch of the video each section summarizes, in order: [[start, end], ...] in
+    # seconds. Null for a transcript without times (no section can link to its moment).
+    section_times = models.JSONField(null=True, blank=True, help_text="[start, end] seconds of each section's stretch of the video.")
+    # Quality figures (inference.quality), each in [0, 1]; null when not measured
+    # (summaries stored before they existed) and, for coverage, without section times.
+    grounded = models.FloatField(null=True, blank=True, help_text="Share of the summary's content words that occur in the transcript.")
+    copied = models.FloatField(null=True, blank=True, help_text="Share of its word 4-grams taken from a few-shot answer, not the transcript.")
+    repeated = models.FloatField(null=True, blank=True, help_text="Share of its word 3-grams that repeat an earlier one.")
+    coverage = models.FloatField(null=True, blank=True, help_text="Share of the video's duration that lies in some section's stretch.")
 
     def __str__(self) -> str:
         return f"Result of summary #{self.summary_id}"

@@ -12,6 +12,8 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
+from inference.parts import Cue
+
 from ..ingest import urls
 
 
@@ -109,3 +111,14 @@ class Transcript(models.Model):
     @property
     def word_count(self) -> int:
         return len(self.full_text.split())
+
+    def cues(self) -> list[Cue] | None:
+        """The segments as the engine's timed cues (end = start + duration), or None when
+        they carry no times (plain text files, the seed excerpts: every start and duration
+        0): the engine then reads the full text, and the sections get no times."""
+        segments = [s for s in self.segments or [] if isinstance(s, dict)]
+        try:
+            cues = [Cue(float(s["start"]), float(s["start"]) + float(s["duration"]), str(s.get("text", ""))) for s in segments]
+        except (KeyError, TypeError, ValueError):
+            return None
+        return cues if any(c.end > 0 for c in cues) else None

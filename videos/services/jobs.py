@@ -27,6 +27,7 @@ from summarizer_site.celery import app
 
 from .. import progress, tasks
 from ..models import PromptTemplate, Summary, SummaryJob, SummaryResult, Transcript, Video
+from ..quality import summary_figures
 from .curation import template_spec
 from .summaries import IllegalTransition, summary_store_result, summary_transition
 from .templates import template_default
@@ -234,7 +235,7 @@ def _error_for(exc: BaseException) -> tuple[str, str]:
     """(error_code, one-line message) for every way generation can fail."""
     text = str(exc).strip() or exc.__class__.__name__
     if isinstance(exc, inference.EmptyTranscriptError):
-        return "empty_transcript", f"the transcript is empty: {text}"
+        return "empty_transcript", text
     if isinstance(exc, inference.PromptTooLongError):
         return "prompt_too_long", f"the template's instruction and examples do not fit the model's context: {text}"
     if isinstance(exc, inference.ExampleInvalidError):
@@ -259,19 +260,29 @@ def _generate(summary: Summary, reporter: progress.GenerationReporter):
         device=settings.SUMMARIZER_DEVICE, dtype=settings.SUMMARIZER_DTYPE,
     )
     reporter.stage("building_prompt")
-    spec = template_spec(summary.template, summary.examples.order_by("position", "id"))
+    examples = list(summary.examples.order_by("position", "id"))
+    spec = template_spec(summary.template, examples)
     max_new = getattr(settings, "SUMMARIZER_MAX_NEW_TOKENS", None)
     config = inference.GenerationConfig(max_new_tokens=max_new) if max_new else inference.GenerationConfig()
+    transcript = summary.video.transcript
+    # Timed cues let the engine give each section its stretch of the video; plain text has none.
+    cues = transcript.cues()
     result = engine.summarize(
-        spec, summary.video.transcript.full_text, config=config,
+        spec, cues or transcript.full_text, config=config,
         progress=reporter.generating, should_cancel=_CancelPoll(summary.pk),
     )
     reporter.stage("validating", text=result.raw_text)
     metrics = result.to_dict()
-    metrics.pop("summary", None)
-    metrics.pop("raw_text", None)
+    for derived in ("summary", "raw_text", "section_times"):
+        metrics.pop(derived, None)
     metrics["device"] = str(getattr(getattr(engine, "loaded", None), "device", "") or "")
-    return result, metrics
+    section_times = getattr(result, "section_times", None)
+    figures = summary_figures(
+        data=result.data, transcript=transcript.full_text, example_answers=[e.answer for e in examples],
+        section_times=section_times,
+        duration=summary.video.duration_seconds or (max(c.end for c in cues) if cues else None),
+    )
+    return result, metrics, section_times, figures
 
 
 def summary_run(*, summary_id: int, task_id: str = "", hostname: str | None = None, pid: int | None = None) -> Summary | None:
@@ -290,9 +301,10 @@ def summary_run(*, summary_id: int, task_id: str = "", hostname: str | None = No
     reporter = progress.GenerationReporter(summary)
     raw_output = ""
     try:
-        result, metrics = _generate(summary, reporter)
+        result, metrics, section_times, figures = _generate(summary, reporter)
         raw_output = result.raw_text
-        stored = summary_store_result(summary_id=summary_id, data=result.data, raw_output=raw_output, metrics=metrics)
+        stored = summary_store_result(summary_id=summary_id, data=result.data, raw_output=raw_output, metrics=metrics,
+                                      section_times=section_times, figures=figures)
     except inference.GenerationCancelled:
         return _summary_finish(summary_id=summary_id, to=Summary.Status.CANCELLED)
     except IllegalTransition as exc:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from ..catalogue import cache as catalogue_cache
 from ..catalogue.search import search_document, search_vector
 from ..models import Summary, SummaryGeneralTopic, SummaryResult, SummaryTopic, Topic, normalize_topic
+from ..quality import FIGURES
 
 
 class IllegalTransition(Exception):
@@ -67,6 +68,10 @@ class ResultRow:
     data: dict
     raw_output: str = ""
     metrics: dict[str, Any] = field(default_factory=dict)
+    # [[start, end], ...] seconds per section; None for a transcript without times.
+    section_times: list[list[float]] | None = None
+    # The quality figures (videos.quality.FIGURES) by name; a missing one is stored null.
+    figures: dict[str, float | None] = field(default_factory=dict)
 
 
 def _topic_ids(names: set[str]) -> dict[str, int]:
@@ -80,6 +85,14 @@ def _topic_ids(names: set[str]) -> dict[str, int]:
     return known
 
 
+def _section_times(times) -> list[list[float]] | None:
+    return [[float(start), float(end)] for start, end in times] if times else None
+
+
+def _share(value) -> float | None:
+    return None if value is None else float(value)
+
+
 def summary_results_write(rows: Sequence[ResultRow]) -> None:
     """Write each row's result and everything derived from it, replacing what was there.
     Call inside a transaction; the caller decides the summaries' status."""
@@ -91,7 +104,9 @@ def summary_results_write(rows: Sequence[ResultRow]) -> None:
     SummaryTopic.objects.filter(summary_id__in=ids).delete()
     SummaryResult.objects.bulk_create(
         SummaryResult(summary_id=r.summary.pk, data=r.data, raw_output=r.raw_output,
-                      metrics=json.loads(json.dumps(r.metrics, default=str)))
+                      metrics=json.loads(json.dumps(r.metrics, default=str)),
+                      section_times=_section_times(r.section_times),
+                      **{name: _share(r.figures.get(name)) for name in FIGURES})
         for r in rows
     )
     SummaryGeneralTopic.objects.bulk_create(
@@ -125,13 +140,18 @@ def summary_results_write(rows: Sequence[ResultRow]) -> None:
 
 
 @transaction.atomic
-def summary_store_result(*, summary_id: int, data: dict, raw_output: str, metrics: dict[str, Any] | None = None) -> Summary:
-    """Store a validated summary and mark it done. The first done summary of a
-    video becomes its current one; later ones wait for a curator's choice."""
+def summary_store_result(
+    *, summary_id: int, data: dict, raw_output: str, metrics: dict[str, Any] | None = None,
+    section_times: Sequence[Sequence[float]] | None = None, figures: dict[str, float | None] | None = None,
+) -> Summary:
+    """Store a validated summary, its sections' times and its quality figures, and mark it
+    done. The first done summary of a video becomes its current one; later ones wait for a
+    curator's choice."""
     summary = Summary.objects.select_for_update(of=("self",)).select_related("video", "job").get(pk=summary_id)
     if summary.status != Summary.Status.RUNNING:
         raise IllegalTransition(f"summary {summary_id} is {summary.status}, not running; its result is not stored")
-    summary_results_write([ResultRow(summary=summary, data=data, raw_output=raw_output, metrics=dict(metrics or {}))])
+    summary_results_write([ResultRow(summary=summary, data=data, raw_output=raw_output, metrics=dict(metrics or {}),
+                                     section_times=section_times, figures=dict(figures or {}))])
     has_current = Summary.objects.filter(video_id=summary.video_id, is_current=True).exclude(pk=summary.pk).exists()
     Summary.objects.filter(pk=summary.pk).update(
         status=Summary.Status.DONE, finished_at=timezone.now(), is_current=not has_current

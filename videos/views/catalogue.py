@@ -7,6 +7,7 @@ attachments: JSON as the summary was stored, Markdown as plain text.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -21,9 +22,11 @@ from django.views.decorators.http import require_GET
 from inference.schema import TemplateShape
 
 from ..catalogue import cache
+from ..ingest.urls import watch_url
 from ..catalogue.pages import catalogue_meta
 from ..catalogue.rendering import catalogue_filters, catalogue_results, general_topics, scale_segments
 from ..models import PromptTemplate, Summary, Transcript
+from ..quality import Quality, summary_quality
 from ..selectors import summary_detail, summary_general, summary_others, summary_shape
 
 VIEW_PERMISSION = "videos.view_summary"
@@ -75,20 +78,54 @@ class SectionView:
     title: str
     bullets: list[str]
     topics: list[str]
+    # The stretch of the video it summarizes (seconds) and the video at its start; None
+    # for a transcript without times.
+    start: float | None = None
+    end: float | None = None
+    url: str | None = None
+
+    @property
+    def span(self) -> str:
+        return f"{clock(self.start)}–{clock(self.end)}" if self.start is not None and self.end is not None else ""
+
+
+def clock(seconds: float) -> str:
+    """Seconds as a video player shows them: 5:07, 1:02:03."""
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _section_times(summary: Summary) -> list[tuple[float, float]]:
+    result = getattr(summary, "result", None)
+    times = getattr(result, "section_times", None)
+    out = []
+    for pair in times if isinstance(times, list) else []:
+        try:
+            start, end = (float(v) for v in pair)
+        except (TypeError, ValueError):
+            break  # a malformed entry: the sections from here on get no time
+        if not (math.isfinite(start) and math.isfinite(end)) or start < 0:
+            break
+        out.append((start, end))
+    return out
 
 
 def _sections(summary: Summary) -> list[SectionView]:
     out = []
+    times = _section_times(summary)
     for section in summary.sections if isinstance(summary.sections, list) else []:
         if not isinstance(section, dict):
             continue
-        out.append(
-            SectionView(
-                title=str(section.get("title", "")),
-                bullets=[str(b) for b in section.get("content", []) or []],
-                topics=[str(t) for t in section.get("topics", []) or []],
-            )
+        view = SectionView(
+            title=str(section.get("title", "")),
+            bullets=[str(b) for b in section.get("content", []) or []],
+            topics=[str(t) for t in section.get("topics", []) or []],
         )
+        if len(out) < len(times):
+            view.start, view.end = times[len(out)]
+            view.url = watch_url(summary.video.youtube_id, view.start)
+        out.append(view)
     return out
 
 
@@ -123,6 +160,7 @@ def summary_page(request, pk: int):
         "others": summary_others(summary=summary),
         "examples": list(summary.examples.all()),
         "templates": PromptTemplate.objects.order_by("name", "-version") if request.user.has_perm("videos.regenerate_summary") else (),
+        "quality": summary_quality(summary),
     }
     response = render(request, "videos/summary.html", context)
     response["Server-Timing"] = f"view;dur={(time.perf_counter() - started) * 1000:.1f}"
@@ -142,6 +180,20 @@ def summary_document(summary: Summary) -> dict:
         "finished_at": summary.finished_at.isoformat() if summary.finished_at else None,
         "is_current": summary.is_current,
         "summary": summary.data,
+        # Each section's stretch of the video, in the summary's order (none without times).
+        "section_times": [
+            {"section": i + 1, "start": s.start, "end": s.end, "url": s.url}
+            for i, s in enumerate(_sections(summary)) if s.start is not None
+        ],
+        "quality": _quality_document(summary_quality(summary)),
+    }
+
+
+def _quality_document(quality: Quality) -> dict:
+    return {
+        **{f.name: f.value for f in quality.figures},
+        "needs_review": quality.needs_review,
+        "reasons": quality.reasons,
     }
 
 
@@ -169,9 +221,17 @@ def summary_markdown(summary: Summary, shape: TemplateShape | None) -> str:
     if video.channel:
         lines.append(f"Channel: {_one_line(video.channel)}  ")
     lines += [f"Video: {video.watch_url}  ", f"Summary #{summary.pk}: template {summary.template.label}, model {summary.model_id}", ""]
+    quality = summary_quality(summary)
+    if quality.measured:
+        lines += ["Quality: " + "; ".join(f.text for f in quality.figures) + ".", ""]
+        if quality.needs_review:
+            lines += ["**Needs review:** " + "; ".join(quality.reasons) + ".", ""]
     lines += ["## Introduction", "", _one_line(summary.introduction), ""]
     for section in _sections(summary):
         lines += [f"## {_one_line(section.title)}", ""]
+        if section.url:
+            # The seconds too, for a reader that parses the file.
+            lines += [f"[{section.span}]({section.url}) of the video ({section.start:g} s to {section.end:g} s)", ""]
         lines += [f"- {_one_line(b)}" for b in section.bullets]
         if section.topics:
             lines += ["", "Topics: " + ", ".join(_one_line(t) for t in section.topics)]

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from ..services import curation, jobs, summaries
 from ..models import PromptTemplate, Summary
+from ..quality import summary_quality
 
 
 def _done_summary(pk) -> Summary:
@@ -17,7 +18,7 @@ def _done_summary(pk) -> Summary:
     except (TypeError, ValueError):
         raise Http404("no such summary") from None
     return get_object_or_404(
-        Summary.objects.select_related("video", "video__transcript", "template"), pk=pk, status=Summary.Status.DONE
+        Summary.objects.select_related("video", "video__transcript", "template", "result"), pk=pk, status=Summary.Status.DONE
     )
 
 
@@ -35,7 +36,7 @@ def compare(request):
     columns = []
     for s in (a, b):
         g = curation.summary_grounding(s)
-        columns.append({"summary": s, "grounding": g})
+        columns.append({"summary": s, "grounding": g, "quality": summary_quality(s)})
     return render(
         request,
         "videos/compare.html",

@@ -18,7 +18,8 @@ Distributions are meant to look like a real CS-video library, not uniform noise:
 Videos, transcripts and summaries go in with bulk_create, one transaction per
 batch; each batch's results are written by the worker's own write path
 (videos.services.summaries.summary_results_write), so topics, general topics
-and the search document are derived exactly as for a generated summary. On
+and the search document are derived exactly as for a generated summary. Section
+times and quality figures are drawn (most within the review thresholds). On
 PostgreSQL the tables are vacuumed after each batch, as autovacuum would keep
 them. The raw model output is left empty (the parsed data is stored).
 """
@@ -260,13 +261,32 @@ class Command(BaseCommand):
             decode = (summary.finished_at - summary.created_at).total_seconds() - 2
             out_tokens = rng.randint(700, 1400)
             jobs.append(SummaryJob(summary=summary, attempts=1, started_at=summary.created_at))
+            section_times, figures = _quality(summary.video, len(data["sections"]))
             rows.append(ResultRow(summary=summary, data=data, metrics={
                 "prompt_tokens": rng.randint(3000, 7500), "output_tokens": out_tokens,
                 "prefill_seconds": rng.uniform(0.2, 2.5), "decode_seconds": decode,
                 "tokens_per_second": out_tokens / decode, "peak_memory_bytes": rng.randint(14, 17) * 10**9, "device": "cuda",
-            }))
+            }, section_times=section_times, figures=figures))
         SummaryJob.objects.bulk_create(jobs)
         summary_results_write(rows)
+
+
+def _quality(video: Video, sections: int) -> tuple[list[list[float]], dict[str, float]]:
+    """Plausible section times and quality figures: most summaries within the review
+    thresholds, about one in eight past one of them. Drawn from a generator of the video's
+    own, so the rest of the data is what the same --seed gave before figures existed."""
+    q = random.Random(video.youtube_id)
+    duration = float(video.duration_seconds)
+    covered = duration if q.random() > 0.03 else round(duration * q.uniform(0.5, 0.78))
+    step = covered / sections
+    times = [[round(i * step, 1), round((i + 1) * step, 1)] for i in range(sections)]
+    figures = {
+        "grounded": round(q.uniform(0.86, 0.99) if q.random() > 0.05 else q.uniform(0.4, 0.84), 3),
+        "copied": 0.0 if q.random() > 0.03 else round(q.uniform(0.03, 0.4), 3),
+        "repeated": round(q.uniform(0.0, 0.045) if q.random() > 0.03 else q.uniform(0.06, 0.3), 3),
+        "coverage": round(covered / duration, 3),
+    }
+    return times, figures
 
 
 def _transcript(data: dict) -> str:
