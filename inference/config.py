@@ -31,6 +31,8 @@ class GenerationConfig:
     transcript_topics: bool = True  # topics are phrases of the transcript
     no_repeat_ngram: int = 3  # block a repeated word n-gram of this size (0: off)
     examples_as_format: bool = True  # examples show the format; their content is not shown
+    rank_fields: bool = True  # general topics: the fields the transcript's words point to
+    extractive: bool = True  # bullets, titles, introduction: picked from the transcript's sentences
 
     @property
     def greedy(self) -> bool:
@@ -44,4 +46,6 @@ QUALITY_SWITCHES: dict[str, object] = {
     "transcript_topics": False,
     "no_repeat_ngram": 0,
     "examples_as_format": False,
+    "rank_fields": False,
+    "extractive": False,
 }

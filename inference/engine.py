@@ -22,7 +22,7 @@ from .generate import (
     ProgressFn,
     decode,
 )
-from .grammar import Grammar, ebnf_grammar
+from .grammar import INTRO_SENTENCES, Grammar, ebnf_grammar
 from .grounding import History, Lexicon, TextConstraint, Vocabulary, word_list
 from .model import AUTO, LoadedModel, load_model
 from .parts import Cue, cues_from_text, ordered, refined, split
@@ -198,16 +198,24 @@ class Engine:
             prefix = self._prefix_parts(probe.spec, cfg.compact_examples)
             room = self._context(cfg) - len(prefix.prefix_ids) - len(prefix.suffix_ids) - budget
             call = passes.section_call(spec, k, cues[stretch.first:stretch.last], cfg,
-                                       min(cfg.part_tokens, room), self.count_tokens)
+                                       min(cfg.part_tokens, room), self.count_tokens,
+                                       used=[b for s in sections for b in s["content"]])
             run = self._run(call, cfg, self._budget(call.grammar, cfg), history,
                             _part(progress, k, total), should_cancel)
             runs.append(run)
-            sections.append(json.loads(run.out.text))
+            section = json.loads(run.out.text)
+            if call.order:  # extractive: the bullets as the video says them
+                section["content"] = passes.in_order(section["content"], call.order)
+            sections.append(section)
         call = passes.overview_call(spec, cues, sections, times, cfg)
         run = self._run(call, cfg, self._budget(call.grammar, cfg), history,
                         _part(progress, total, total), should_cancel)
         runs.append(run)
         overview = json.loads(run.out.text)
+        if call.order:  # extractive: the introduction's sentences as the video says them
+            picked = [s for s in call.order if s in overview["introduction"]]
+            if len(picked) == INTRO_SENTENCES:
+                overview["introduction"] = " ".join(picked)
         data = {"introduction": overview["introduction"], "sections": sections,
                 "topics": overview["topics"], GENERAL_TOPICS_KEY: overview[GENERAL_TOPICS_KEY]}
         return self._result(shape, data, runs, times, cues)

@@ -24,6 +24,9 @@ from .schema import GENERAL_TOPICS_KEY, STR_CHAR, STR_FIRST, TemplateShape
 
 # Above this many grammar rules, "distinct choices" is left to validation only.
 _MAX_DISTINCT_RULES = 20_000
+# Sentences of an extractive introduction.
+INTRO_SENTENCES = 2
+
 
 class Part(enum.Enum):
     WHOLE = "whole"
@@ -89,15 +92,16 @@ class _Builder:
         return "\n".join([f"root ::= {root}", *self.rules]) + "\n"
 
 
-def distinct_rules(b: _Builder, prefix: str, items: list[str], k: int) -> str:
-    """Rules for k comma-separated distinct `items` (EBNF expressions); the first rule's name.
+def distinct_rules(b: _Builder, prefix: str, items: list[str], k: int, sep: str = '","') -> str:
+    """Rules for k distinct `items` (EBNF expressions) separated by `sep` (an EBNF literal,
+    a comma by default); the first rule's name.
 
     Distinctness needs one rule per set of already-used items (sum of C(n, i) for i < k);
     beyond `_MAX_DISTINCT_RULES` any items are allowed and validation checks the rest."""
     n = len(items)
     if sum(math.comb(n, i) for i in range(k)) > _MAX_DISTINCT_RULES:
         item = b.rule(f"{prefix}_item", " | ".join(f"({x})" for x in items))
-        return b.rule(f"{prefix}_0", item + f' ("," {item})' * (k - 1))
+        return b.rule(f"{prefix}_0", item + f' ({sep} {item})' * (k - 1))
     names: dict[frozenset[int], str] = {}
 
     def rule(used: frozenset[int]) -> str:
@@ -106,7 +110,7 @@ def distinct_rules(b: _Builder, prefix: str, items: list[str], k: int) -> str:
         name = f"{prefix}_{len(names)}"
         names[used] = name
         last = len(used) == k - 1
-        alts = [f"({x})" if last else f'({x} "," {rule(used | {i})})' for i, x in enumerate(items) if i not in used]
+        alts = [f"({x})" if last else f'({x} {sep} {rule(used | {i})})' for i, x in enumerate(items) if i not in used]
         b.rule(name, " | ".join(alts))
         return name
 
@@ -119,28 +123,58 @@ def _topics(b: _Builder, name: str, shape: TemplateShape, k: int, choices: tuple
     return b.array(b.string("topic_str", shape.topic_chars, k), k)
 
 
-def _section(b: _Builder, shape: TemplateShape, k: int, choices: tuple[str, ...] | None) -> str:
+def inner_lit(text: str) -> str:
+    """EBNF literal of a string value's JSON encoding without its quotes."""
+    return lit(json.dumps(text, ensure_ascii=False)[1:-1])
+
+
+def _section(b: _Builder, shape: TemplateShape, k: int, choices: tuple[str, ...] | None,
+             bullets: tuple[str, ...] | None = None, titles: tuple[str, ...] | None = None) -> str:
     head = f"Section {k}: "
     title = b.fixed('{"title":"' + head)
     rest = shape.title_chars - len(head)
-    b.chars += rest + 1
-    b.strings += rest
+    if titles:
+        named = b.rule(f"s{k}title", " | ".join(inner_lit(t) for t in titles))
+        b.chars += max(len(json.dumps(t, ensure_ascii=False)) for t in titles)
+    else:
+        named = f'{STR_FIRST} {STR_CHAR}{{0,{rest - 1}}}'
+        b.chars += rest + 1
+        b.strings += rest
     content = b.fixed(',"content":')
-    bullets = b.array(b.string("bullet_str", shape.bullet_chars, shape.bullets), shape.bullets)
+    if bullets and len(bullets) >= shape.bullets:
+        said = b.choice_array(f"s{k}b", bullets, shape.bullets)
+    else:
+        said = b.array(b.string("bullet_str", shape.bullet_chars, shape.bullets), shape.bullets)
     topics = b.fixed(',"topics":')
     chosen = _topics(b, f"s{k}t", shape, shape.section_topics, choices)
     close = b.fixed("}")
-    body = f'{title} {STR_FIRST} {STR_CHAR}{{0,{rest - 1}}} "\\"" {content} {bullets} {topics} {chosen} {close}'
+    body = f'{title} {named} "\\"" {content} {said} {topics} {chosen} {close}'
     return b.rule(f"section{k}", body)
 
 
-def _general(b: _Builder, shape: TemplateShape) -> str:
+def _introduction(b: _Builder, shape: TemplateShape, sentences: tuple[str, ...] | None) -> str:
+    """A free string, or INTRO_SENTENCES distinct `sentences` in the order the model picks."""
+    k = INTRO_SENTENCES
+    if not sentences or len(sentences) < k:
+        return b.string("intro_str", shape.introduction_chars)
+    b.chars += 2 + (k - 1) + k * max(len(json.dumps(s, ensure_ascii=False)) for s in sentences)
+    return '"\\"" ' + distinct_rules(b, "intro", [inner_lit(s) for s in sentences], k, sep='" "') + ' "\\""'
+
+
+def _general(b: _Builder, shape: TemplateShape, fields: tuple[str, ...] | None) -> str:
+    """General topics: k distinct fields of the template, or exactly `fields` in that order
+    (ranked beforehand: `inference.fields`), each with a complexity."""
     b.rule("complexity", '"0" ("." [0-9] [0-9]?)? | "1" ("." "0" "0"?)?')
     longest = max(len(json.dumps(f, ensure_ascii=False)) for f in shape.fields)
     k = shape.general_topics
     b.chars += 2 + (k - 1) + k * (len('{"topic":,"complexity":}') + longest + 4)
-    items = [f'"{{\\"topic\\":" {json_lit(f)} ",\\"complexity\\":" complexity "}}"' for f in shape.fields]
-    return '"[" ' + distinct_rules(b, "gt", items, k) + ' "]"'
+
+    def item(f: str) -> str:
+        return f'"{{\\"topic\\":" {json_lit(f)} ",\\"complexity\\":" complexity "}}"'
+
+    if fields:
+        return '"[" ' + ' "," '.join(item(f) for f in fields[:k]) + ' "]"'
+    return '"[" ' + distinct_rules(b, "gt", [item(f) for f in shape.fields], k) + ' "]"'
 
 
 def grammar(
@@ -150,23 +184,30 @@ def grammar(
     section: int = 1,
     topics: tuple[str, ...] | None = None,
     section_topics: tuple[tuple[str, ...] | None, ...] | None = None,
+    fields: tuple[str, ...] | None = None,
+    bullets: tuple[str, ...] | None = None,
+    titles: tuple[str, ...] | None = None,
+    intro: tuple[str, ...] | None = None,
 ) -> Grammar:
     """The grammar of a whole summary, of section `section` alone, or of the overview.
 
     `topics`: the choices for the overall topics (WHOLE, OVERVIEW) or for the section's
-    (SECTION); `section_topics`: per section, for WHOLE. None: free strings."""
+    (SECTION); `section_topics`: per section, for WHOLE. None: free strings. `fields`: the
+    general topics, in order (WHOLE, OVERVIEW); None: any distinct fields of the template.
+    Extractive choices (`inference.extract`), each None for free text: `bullets` and `titles`
+    for a SECTION, `intro` (sentences) for the OVERVIEW."""
     b = _Builder()
     if part is Part.SECTION:
-        root = _section(b, shape, section, topics)
+        root = _section(b, shape, section, topics, bullets, titles)
     else:
-        pieces = [b.fixed('{"introduction":'), b.string("intro_str", shape.introduction_chars)]
+        pieces = [b.fixed('{"introduction":'), _introduction(b, shape, intro)]
         if part is Part.WHOLE:
             per = section_topics or (None,) * shape.sections
             names = [_section(b, shape, k, per[k - 1]) for k in range(1, shape.sections + 1)]
             pieces += [b.fixed(',"sections":['), ' "," '.join(names), b.fixed("]")]
             b.chars += shape.sections - 1
         pieces += [b.fixed(',"topics":'), _topics(b, "tt", shape, shape.topics, topics)]
-        pieces += [b.fixed("," + json.dumps(GENERAL_TOPICS_KEY) + ":"), _general(b, shape), b.fixed("}")]
+        pieces += [b.fixed("," + json.dumps(GENERAL_TOPICS_KEY) + ":"), _general(b, shape, fields), b.fixed("}")]
         root = " ".join(pieces)
     return Grammar(b.build(root), b.chars, b.strings)
 

@@ -5,10 +5,14 @@ values (the introduction, titles, bullets; topics too when they are not chosen f
 
 * grounding (`GenerationConfig.ground_tokens`): every word written there must be a word of
   the transcript, or a function word (`quality.STOPWORDS`). Punctuation and spaces are free.
-  A word is a run of letters and digits (any script), compared lowercased;
+  A word is a run of letters and digits (any script). Its case must be one the transcript
+  uses, or the word in lower case, or capitalized ("Rust", "rust"), never a mix the
+  transcript does not have ("RuSt");
 * no repeats (`GenerationConfig.no_repeat_ngram` = n): a word may not end an n-gram of words
-  already written anywhere in the summary. The history is shared by every call that writes one
-  summary (map and reduce), so a section cannot repeat another's phrases.
+  (compared lowercased) already written anywhere in the summary, earlier in the same string
+  included. The history is shared by every call that writes one summary (map and reduce), so
+  a section cannot repeat another's phrases. A banned word is refused where it would start
+  (a token " Cargo" after "the rust") and, spelled in pieces, where it would end.
 
 How it is fast enough to run at every step: a token is classified once per tokenizer by how
 its text meets words (`Vocabulary`). A token that starts with a separator (" hashing") is
@@ -32,12 +36,23 @@ import torch
 from .quality import STOPWORDS
 
 _WORD = re.compile(r"[^\W_]+")
-GLUE_WORDS = frozenset(w for s in STOPWORDS for w in _WORD.findall(s))
 
 
 def word_list(text: str) -> list[str]:
-    """The mask's words of `text`, lowercased, in order."""
-    return _WORD.findall(text.lower())
+    """The mask's words of `text`, in order, as written."""
+    return _WORD.findall(text)
+
+
+def forms(words: Iterable[str]) -> set[str]:
+    """The spellings allowed for `words`: each as written, in lower case, and capitalized."""
+    out: set[str] = set()
+    for w in words:
+        low = w.lower()
+        out.update((w, low, low[:1].upper() + low[1:]))
+    return out
+
+
+GLUE_WORDS = frozenset(forms(w for s in STOPWORDS for w in _WORD.findall(s)))
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,10 @@ class Vocabulary:
         self.shapes: dict[int, _Shape] = {}
         self.continuing: dict[str, list[int]] = defaultdict(list)  # lead -> whole tokens
         self.closing: dict[str, list[int]] = defaultdict(list)  # lead -> tokens ending it
+        # Tokens that start a new word (a separator first), by that word lowercased: complete
+        # inside the token (" hash.") or, at its end, possibly going on (" hash").
+        self.opening: dict[str, list[int]] = defaultdict(list)
+        self.opening_tail: dict[str, list[int]] = defaultdict(list)
         for tid in range(size):
             text = tokenizer.decode([tid]) if tid < len(tokenizer) else ""
             self.texts.append(text)
@@ -71,7 +90,7 @@ class Vocabulary:
                 continue
             cut = re.split(r'["\\]', text, maxsplit=1)
             seen, closes = cut[0], len(cut) > 1
-            runs = list(_WORD.finditer(seen.lower()))
+            runs = list(_WORD.finditer(seen))
             if not runs:
                 self.glue.append(tid)
                 continue
@@ -89,6 +108,10 @@ class Vocabulary:
             self.shapes[tid] = shape
             if lead is not None:
                 (self.continuing if whole else self.closing)[lead].append(tid)
+            elif inner:
+                self.opening[inner[0].lower()].append(tid)
+            elif tail is not None:
+                self.opening_tail[tail.lower()].append(tid)
 
 
 class Lexicon:
@@ -97,7 +120,7 @@ class Lexicon:
 
     def __init__(self, vocab: Vocabulary, words: Iterable[str] | None) -> None:
         self.vocab = vocab
-        self.words = None if words is None else frozenset(words) | GLUE_WORDS
+        self.words = None if words is None else frozenset(forms(words)) | GLUE_WORDS
         self.sorted = sorted(self.words) if self.words is not None else []
         self.prefixes = (
             None if self.words is None else {w[:k] for w in self.words for k in range(1, len(w) + 1)}
@@ -133,21 +156,33 @@ class Lexicon:
             i += 1
         return out
 
-    def mask(self, partial: str, banned: frozenset[str]) -> torch.Tensor:
-        """Tokens allowed when the word in progress is `partial` ("" at a separator) and a word
-        in `banned` may not be completed next."""
+    def mask(self, partial: str, banned: frozenset[str], banned_next: frozenset[str] = frozenset()) -> torch.Tensor:
+        """Tokens allowed when the word in progress is `partial` ("" at a separator), a word in
+        `banned` (lowercase) may not be completed next, and one in `banned_next` may not start
+        after it."""
         allowed = self._base(partial)
-        if not banned:
+        if not banned and not banned_next:
             return allowed
         allowed = allowed.clone()
-        if partial in banned:
+        low, n = partial.lower(), len(partial)
+        if partial and low in banned:
             allowed &= ~self.free  # a separator would complete it
-        n = len(partial)
-        ids = [t for b in banned if len(b) > n and b.startswith(partial)
-               for t in self.vocab.closing.get(b[n:], ())]
+        ids = [t for b in banned if len(b) > n and b.startswith(low)
+               for lead in ({b, b[:1].upper() + b[1:]} if n == 0 else {b[n:]})
+               for t in self.vocab.closing.get(lead, ())]
+        # A token that spells the rest of a banned word the lexicon cannot extend would leave
+        # nothing allowed after it.
+        ids += [t for b in banned if len(b) > n and b.startswith(low) and not self._extends(b)
+                for t in self.vocab.continuing.get(b[n:], ())]
+        ids += [t for b in banned_next for t in self.vocab.opening.get(b, ())]
+        ids += [t for b in banned_next if not self._extends(b) for t in self.vocab.opening_tail.get(b, ())]
         if ids:
             allowed[torch.tensor(ids, dtype=torch.long)] = False
         return allowed
+
+    def _extends(self, word: str) -> bool:
+        """Whether some allowed word is `word` and more ("hash" -> "hashing")."""
+        return self.words is None or any(len(w) > len(word) for w in self._words_from(word))
 
     def _base(self, partial: str) -> torch.Tensor:
         hit = self._cache.get(partial)
@@ -191,9 +226,16 @@ class History:
             self.next_words[tuple(words[i:i + self.n - 1])].add(words[i + self.n - 1])
 
     def banned(self, piece: Sequence[str]) -> frozenset[str]:
+        """Words that may not come next after `piece` (the words of the string being
+        written): those that would repeat an n-gram of an earlier string or of this one."""
         if self.n < 1 or len(piece) < self.n - 1:
             return frozenset()
-        return frozenset(self.next_words.get(tuple(piece[len(piece) - self.n + 1:]), ()))
+        key = tuple(piece[len(piece) - self.n + 1:])
+        out = set(self.next_words.get(key, ()))
+        for i in range(len(piece) - self.n + 1):
+            if tuple(piece[i:i + self.n - 1]) == key:
+                out.add(piece[i + self.n - 1])
+        return frozenset(out)
 
 
 @dataclass
@@ -233,7 +275,9 @@ class TextConstraint:
         """Mask `logits` ([1, V], the grammar's mask already applied) in place."""
         if not self.active:
             return
-        allowed = self.lexicon.mask(self.partial, self.history.banned(self.piece))
+        banned = self.history.banned(self.piece)
+        after = self.history.banned(self.piece + [self.partial.lower()]) if self.partial else banned
+        allowed = self.lexicon.mask(self.partial, banned, after)
         width = min(allowed.shape[0], logits.shape[-1])
         row = logits[0, :width]
         keep = allowed[:width].to(row.device)
@@ -251,7 +295,7 @@ class TextConstraint:
 
     def _end_word(self) -> None:
         if self.partial:
-            self.piece.append(self.partial)
+            self.piece.append(self.partial.lower())
             self.partial = ""
 
     def _feed(self, text: str) -> None:
@@ -276,7 +320,7 @@ class TextConstraint:
                 elif self.key_string:
                     self.buffer += ch
                 elif ch.isalnum():
-                    self.partial += ch.lower()
+                    self.partial += ch
                 else:
                     self._end_word()
                 continue

@@ -21,8 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
+from . import fields as field_rank
+from . import extract
 from .config import GenerationConfig
-from .grammar import Grammar, Part, grammar
+from .grammar import INTRO_SENTENCES, Grammar, Part, grammar
 from .parts import Cue, condensed, is_timed
 from .prompt import PromptSpec
 from .schema import TemplateShape
@@ -36,6 +38,11 @@ PART_INSTRUCTION = (
 )
 NOTES_HEADING = "\n\nThe video, section by section:\n"
 TOPIC_CANDIDATES = 10
+SENTENCE_CHOICES = 8  # sentences offered for a section's bullets, or for the introduction
+TITLE_CHOICES = 5
+CHOICES_HEADING = "Sentences of this part, to choose the bullets from:\n"
+INTRO_HEADING = "Sentences of the video, to choose the introduction from:\n"
+TEXT_HEADING = "\n\nThe transcript:\n"
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,7 @@ class Call:
     words_from: str  # the text whose words grounded free text may use
     free_keys: frozenset[str]
     section: int = 0
+    order: tuple[str, ...] = ()  # the sentences offered, in transcript order (extractive)
 
 
 def prompt_spec(spec: PromptSpec, cfg: GenerationConfig) -> PromptSpec:
@@ -68,26 +76,46 @@ def topic_choices(cfg: GenerationConfig, shape: TemplateShape, texts: Sequence[s
     return tuple(found) if len(found) >= max(shape.topics, shape.section_topics) else None
 
 
+def ranked_fields(cfg: GenerationConfig, shape: TemplateShape, text: str) -> tuple[str, ...] | None:
+    """The general topics chosen from the transcript's words (`inference.fields`), or None:
+    the model chooses."""
+    return field_rank.rank(shape.fields, text, shape.general_topics) if cfg.rank_fields else None
+
+
 def whole_call(spec: PromptSpec, cues: Sequence[Cue], cfg: GenerationConfig) -> Call:
     text = " ".join(c.text for c in cues)
     texts = [c.text for c in cues]
     shape = spec.shape
     choices = topic_choices(cfg, shape, texts)
     g = grammar(shape, Part.WHOLE, topics=choices,
-                section_topics=(choices,) * shape.sections if choices else None)
+                section_topics=(choices,) * shape.sections if choices else None,
+                fields=ranked_fields(cfg, shape, text))
     return Call(Part.WHOLE, prompt_spec(spec, cfg), text, g, text,
                 free_keys(cfg, "introduction", "title", "content"))
 
 
 def section_call(spec: PromptSpec, k: int, cues: Sequence[Cue], cfg: GenerationConfig,
-                 fit: int, count: Any) -> Call:
-    """Section k's call: its stretch, condensed to `fit` tokens."""
+                 fit: int, count: Any, used: Sequence[str] = ()) -> Call:
+    """Section k's call: its stretch, condensed to `fit` tokens; `used`: the bullets of the
+    sections before it (an extractive section does not say them again)."""
     shape = spec.shape
-    choices = topic_choices(cfg, shape, [c.text for c in cues])
-    g = grammar(shape, Part.SECTION, section=k, topics=choices)
+    texts = [c.text for c in cues]
+    choices = topic_choices(cfg, shape, texts)
+    text = condensed(cues, fit, count)
+    bullets = titles = None
+    if cfg.extractive and cues:
+        phrases = candidates(texts, limit=TOPIC_CANDIDATES, max_chars=shape.topic_chars)
+        found = extract.sentences(cues, phrases, SENTENCE_CHOICES, shape.bullet_chars,
+                                  need=shape.bullets, avoid=used)
+        head = len(f"Section {k}: ")
+        named = [p for p in phrases if len(p) <= shape.title_chars - head][:TITLE_CHOICES]
+        if len(found) >= shape.bullets and named:
+            bullets, titles = tuple(found), tuple(named)
+            text = CHOICES_HEADING + "".join(f"- {s}\n" for s in found) + TEXT_HEADING + text
+    g = grammar(shape, Part.SECTION, section=k, topics=choices, bullets=bullets, titles=titles)
     part_spec = PromptSpec(instruction=PART_INSTRUCTION, shape=shape, examples=())
-    return Call(Part.SECTION, part_spec, condensed(cues, fit, count), g,
-                " ".join(c.text for c in cues), free_keys(cfg, "title", "content"), section=k)
+    free = free_keys(cfg, *(() if bullets else ("title", "content")))
+    return Call(Part.SECTION, part_spec, text, g, " ".join(texts), free, section=k, order=bullets or ())
 
 
 def notes(sections: Sequence[dict[str, Any]], times: Sequence[tuple[float, float]] | None) -> str:
@@ -102,10 +130,27 @@ def notes(sections: Sequence[dict[str, Any]], times: Sequence[tuple[float, float
 def overview_call(spec: PromptSpec, cues: Sequence[Cue], sections: Sequence[dict[str, Any]],
                   times: Sequence[tuple[float, float]] | None, cfg: GenerationConfig) -> Call:
     shape = spec.shape
-    choices = topic_choices(cfg, shape, [c.text for c in cues])
-    g = grammar(shape, Part.OVERVIEW, topics=choices)
-    return Call(Part.OVERVIEW, prompt_spec(spec, cfg), notes(sections, times), g,
-                " ".join(c.text for c in cues), free_keys(cfg, "introduction"))
+    texts = [c.text for c in cues]
+    choices = topic_choices(cfg, shape, texts)
+    text = " ".join(texts)
+    prompt_text, intro = notes(sections, times), None
+    if cfg.extractive:
+        phrases = candidates(texts, limit=TOPIC_CANDIDATES, max_chars=shape.topic_chars)
+        room = (shape.introduction_chars - INTRO_SENTENCES + 1) // INTRO_SENTENCES
+        said = [b for s in sections for b in s["content"]]
+        found = extract.sentences(cues, phrases, SENTENCE_CHOICES, room, need=INTRO_SENTENCES, avoid=said)
+        if len(found) >= INTRO_SENTENCES:
+            intro = tuple(found)
+            prompt_text = INTRO_HEADING + "".join(f"- {s}\n" for s in found) + prompt_text
+    g = grammar(shape, Part.OVERVIEW, topics=choices, fields=ranked_fields(cfg, shape, text), intro=intro)
+    return Call(Part.OVERVIEW, prompt_spec(spec, cfg), prompt_text, g, text,
+                free_keys(cfg, *(() if intro else ("introduction",))), order=intro or ())
+
+
+def in_order(values: Sequence[str], order: Sequence[str]) -> list[str]:
+    """`values` picked from `order` (sentences, in transcript order), put in that order."""
+    rank = {s: i for i, s in enumerate(order)}
+    return sorted(values, key=lambda v: rank.get(v, len(rank)))
 
 
 def clock(seconds: float) -> str:
@@ -115,4 +160,4 @@ def clock(seconds: float) -> str:
 
 def splits(cues: Sequence[Cue], cfg: GenerationConfig, one_pass_fits: bool) -> bool:
     """Whether this transcript is written as map and reduce."""
-    return cfg.constrained and cfg.split_by_time and (is_timed(cues) or not one_pass_fits)
+    return cfg.constrained and cfg.split_by_time and (cfg.extractive or is_timed(cues) or not one_pass_fits)
