@@ -199,7 +199,8 @@ class Engine:
             room = self._context(cfg) - len(prefix.prefix_ids) - len(prefix.suffix_ids) - budget
             call = passes.section_call(spec, k, cues[stretch.first:stretch.last], cfg,
                                        min(cfg.part_tokens, room), self.count_tokens,
-                                       used=[b for s in sections for b in s["content"]])
+                                       used=[b for s in sections for b in s["content"]],
+                                       titles_used=[s["title"] for s in sections])
             run = self._run(call, cfg, self._budget(call.grammar, cfg), history,
                             _part(progress, k, total), should_cancel)
             runs.append(run)

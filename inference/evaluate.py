@@ -3,7 +3,7 @@
     python -m inference.evaluate [--corpus DIR] [--seed-file PATH] [--seeds slug,slug|all|none]
                                  [--videos name,name] [--model ID] [--device D] [--dtype T]
                                  [--max-new-tokens N] [--limit-seconds S] [--ablation]
-                                 [--dump DIR]
+                                 [--all-off] [--dump DIR]
 
 Corpus: DIR/corpus.json (default ../shared/corpus beside the repository) lists subtitle files
 with their duration and expected general topics; each file is parsed with the project's
@@ -287,6 +287,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="only the first S seconds of each corpus lecture (quick runs)")
     ap.add_argument("--ablation", action="store_true",
                     help="rerun with each of QUALITY_SWITCHES off in turn")
+    ap.add_argument("--all-off", action="store_true",
+                    help="every quality switch off: the pipeline as it was before them (the README's baseline)")
     ap.add_argument("--dump", type=Path, default=None,
                     help="write each summary (data, section times, figures) to DIR/<name>.json")
     return ap.parse_args(argv)
@@ -320,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     spec = spec_from_seed(seed)
     example_answers = [e.answer for e in spec.examples]
     cfg = GenerationConfig(max_new_tokens=args.max_new_tokens)
+    if args.all_off:
+        cfg = replace(cfg, **QUALITY_SWITCHES)
+    label = "all-off" if args.all_off else "default"
 
     t0 = time.perf_counter()
     engine = load_engine(args.model, args.device, args.dtype)
@@ -335,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
           flush=True)
     print(HEADER, flush=True)
 
-    default = run_all(engine, spec, videos, cfg, example_answers, "default", args.dump)
+    default = run_all(engine, spec, videos, cfg, example_answers, label, args.dump)
     ablation = {}
     if args.ablation:
         for name, off in QUALITY_SWITCHES.items():
@@ -343,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
             run = run_all(engine, spec, videos, replace(cfg, **{name: off}), example_answers,
                           f"off:{name}"[:22], dump)
             ablation[name] = dict(off_value=off, **run)
-        print(format_means("default", default["means"]), flush=True)
+        print(format_means(label, default["means"]), flush=True)
         for name, run in ablation.items():
             print(format_means(f"off:{name}"[:22], run["means"]), flush=True)
     print(json.dumps(dict(config=config, **default, ablation=ablation), default=str))

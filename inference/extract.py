@@ -9,7 +9,8 @@ A *sentence* is cut from the transcript's text at . ? ! when the transcript is p
 auto-captions often are not, and are then cut at cue boundaries into runs of
 `MIN_WORDS`..`MAX_WORDS` words. A short stretch that gives fewer sentences than are needed
 is cut again into shorter runs (down to `SHORTEST` words). Spoken filler ("um", "uh", "you know") and caption marks
-("[Music]", ">>") are dropped, the first letter capitalized and a full stop added. A
+("[Music]", ">>") are dropped, and so are openers that only link it to the sentence before
+("So", "And", "Okay"); the first letter is capitalized and a full stop added. A
 sentence longer than the template allows is cut at a word boundary, ending with "…".
 
 Each sentence is scored by the key phrases of its stretch (`inference.topics.candidates`)
@@ -35,11 +36,13 @@ from .topics import FILLER
 MIN_WORDS = 8
 MAX_WORDS = 30
 SHORTEST = 5
-OVERLAP = 0.3
+OVERLAP = 0.15
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 _MARKS = re.compile(r"\[[^\]]*\]|\([^)]*\)|>>+|&gt;&gt;|♪")
 _FILLER = re.compile(r"\b(?:um+|uh+|er|erm|hmm+|you know|i mean|sort of|kind of)\b[,.]?\s*", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+# Spoken openers that only link a sentence to the one before it.
+_OPENER = re.compile(r"^(?:(?:so|and|but|okay|ok|alright|all right|now|well|right|yeah|oh)\b[,.]?\s+)+", re.IGNORECASE)
 _DANGLING = frozenset({"this", "that", "these", "those", "it", "they", "he", "she", "so", "and", "but", "or"})
 
 
@@ -55,6 +58,7 @@ def clean(text: str) -> str:
     text = _MARKS.sub(" ", text)
     text = _FILLER.sub("", text)
     text = _SPACES.sub(" ", text).strip(" ,;:-")
+    text = _OPENER.sub("", text)
     if not text:
         return ""
     text = text[0].upper() + text[1:]

@@ -95,9 +95,9 @@ def whole_call(spec: PromptSpec, cues: Sequence[Cue], cfg: GenerationConfig) -> 
 
 
 def section_call(spec: PromptSpec, k: int, cues: Sequence[Cue], cfg: GenerationConfig,
-                 fit: int, count: Any, used: Sequence[str] = ()) -> Call:
-    """Section k's call: its stretch, condensed to `fit` tokens; `used`: the bullets of the
-    sections before it (an extractive section does not say them again)."""
+                 fit: int, count: Any, used: Sequence[str] = (), titles_used: Sequence[str] = ()) -> Call:
+    """Section k's call: its stretch, condensed to `fit` tokens; `used` and `titles_used`: the
+    bullets and titles of the sections before it (an extractive section does not repeat them)."""
     shape = spec.shape
     texts = [c.text for c in cues]
     choices = topic_choices(cfg, shape, texts)
@@ -108,7 +108,8 @@ def section_call(spec: PromptSpec, k: int, cues: Sequence[Cue], cfg: GenerationC
         found = extract.sentences(cues, phrases, SENTENCE_CHOICES, shape.bullet_chars,
                                   need=shape.bullets, avoid=used)
         head = len(f"Section {k}: ")
-        named = [p for p in phrases if len(p) <= shape.title_chars - head][:TITLE_CHOICES]
+        taken = {t.split(": ", 1)[-1].lower() for t in titles_used}
+        named = [p for p in phrases if len(p) <= shape.title_chars - head and p.lower() not in taken][:TITLE_CHOICES]
         if len(found) >= shape.bullets and named:
             bullets, titles = tuple(found), tuple(named)
             text = CHOICES_HEADING + "".join(f"- {s}\n" for s in found) + TEXT_HEADING + text

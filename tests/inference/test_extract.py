@@ -27,7 +27,8 @@ def cues(text, seconds=5.0):
 
 
 def test_clean_drops_filler_and_caption_marks():
-    assert clean("um so [Music] the hash function >> maps keys") == "So the hash function maps keys."
+    assert clean("um so [Music] the hash function >> maps keys") == "The hash function maps keys."
+    assert clean("Okay, so and now we hash") == "We hash."
 
 
 def test_fit_cuts_at_a_word():

@@ -41,3 +41,32 @@ def test_default_model_summary_validates(shape):
     assert {g.topic for g in result.summary.general_topics} <= set(shape.fields)
     assert result.transcript_tokens_dropped == 0 and result.prompt_tokens > 100
     assert result.peak_memory_bytes > 0 and result.tokens_per_second > 0
+
+
+LECTURE = (
+    "Today we talk about hash tables. A hash table stores values under keys in an array of buckets. "
+    "The hash function turns a key into the index of a bucket. When two keys land in the same bucket "
+    "we have a collision. Chaining keeps a list of entries in every bucket. Open addressing probes "
+    "the next free bucket instead. The load factor says how full the table is. When the load factor "
+    "gets too high we resize the array and move every entry to its new bucket. A good hash function "
+    "spreads the keys evenly so that lookups take constant time on average. In a distributed system "
+    "consistent hashing spreads the keys over many servers so that adding a server moves few keys."
+)
+
+
+def test_switching_a_quality_technique_off_moves_its_figure(shape):
+    """A small evaluation: the default configuration writes from the transcript; with the
+    extractive choices and the grounding mask off, the same model's words leave it."""
+    from inference.quality import grounded
+
+    small = TemplateShape(sections=2, bullets=2, section_topics=2, topics=3, general_topics=3,
+                          fields=shape.fields, scale=shape.scale, introduction_chars=300,
+                          title_chars=60, bullet_chars=160, topic_chars=30)
+    spec = PromptSpec(instruction="Summarize the video as JSON.\n", shape=small, examples=())
+    engine = get_engine()
+    on = engine.summarize(spec, LECTURE, config=GenerationConfig())
+    off = engine.summarize(spec, LECTURE, config=GenerationConfig(extractive=False, ground_tokens=False,
+                                                                  transcript_topics=False))
+    assert grounded(on.data, LECTURE) == 1.0
+    assert grounded(off.data, LECTURE) < grounded(on.data, LECTURE)
+    assert on.data["General Topics"][0]["topic"] == "Algorithms and Data Structures"  # ranked by its words
