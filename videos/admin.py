@@ -15,6 +15,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from inference.config import QUALITY_SWITCHES
+
 from . import summary_admin  # noqa: F401  (registers the summaries' admin)
 from .services import curation, templates
 from .models import FewShotExample, PromptTemplate, Transcript, Video
@@ -44,6 +46,12 @@ class TranscriptAdmin(admin.ModelAdmin):
 
 
 class PromptTemplateForm(forms.ModelForm):
+    relaxed = forms.MultipleChoiceField(
+        choices=[(name, name.replace("_", " ")) for name in QUALITY_SWITCHES], required=False,
+        widget=forms.CheckboxSelectMultiple, label="Quality switches off",
+        help_text="Tick only for a model strong enough to write its own sentences (see the README).",
+    )
+
     class Meta:
         model = PromptTemplate
         fields = ("name", "version", "is_default", *templates.TEMPLATE_CONTENT_FIELDS, "notes")

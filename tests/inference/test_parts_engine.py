@@ -84,3 +84,28 @@ def test_time_split_covers_every_cue_once_on_cue_boundaries(raw, n):
     assert parts[0].first == 0 and parts[-1].last == len(cues)
     assert all(a.last == b.first for a, b in zip(parts, parts[1:]))  # no gap, no overlap
     assert all(p.first < p.last for p in parts)  # each part whole cues, never empty
+
+
+def test_a_four_hour_lecture_is_read_whole(engine, spec):
+    cues = lecture(minutes=240, repeat=150)  # 1,200 cues
+    result = engine.summarize(spec, cues, config=CFG)
+    times = result.section_times
+    assert times[0][0] == 0.0 and times[-1][1] == pytest.approx(14400.0)
+    assert validate_summary(spec.shape, json.dumps(result.data)) == result.summary
+
+
+def test_a_transcript_in_another_language_gets_a_valid_summary(engine, spec):
+    spanish = (
+        "Una tabla hash guarda cada valor bajo una clave en un arreglo de cubetas. "
+        "La función hash convierte la clave en el índice de una cubeta del arreglo. "
+        "Dos claves que caen en la misma cubeta producen una colisión en la tabla. "
+        "El encadenamiento mantiene una lista corta de entradas en cada cubeta. "
+        "El direccionamiento abierto busca la siguiente cubeta libre del arreglo. "
+        "El factor de carga indica cuán llena está la tabla antes de crecer. "
+        "Al crecer se construye un arreglo mayor y cada entrada va a su nueva cubeta. "
+        "Una buena función reparte las claves de manera uniforme entre las cubetas. "
+        "Así la búsqueda de una clave toma tiempo constante en promedio. "
+    )
+    result = engine.summarize(spec, spanish, config=CFG)
+    assert validate_summary(spec.shape, json.dumps(result.data)) == result.summary
+    assert all(b in spanish for s in result.data["sections"] for b in s["content"])

@@ -46,9 +46,11 @@ class FakeEngine:
     data: dict
     model_id: str = "fake-model"
     calls: list = field(default_factory=list)
+    configs: list = field(default_factory=list)
 
     def summarize(self, spec, transcript, config=None, progress=None, should_cancel=None):
         self.calls.append(transcript)
+        self.configs.append(config)
         for part in (1, 2, 3):
             progress(10, 100, "{", part, 3)
             progress(100, 100, "{}", part, 3)
@@ -62,8 +64,8 @@ def _data() -> dict:
     return data
 
 
-def _run(monkeypatch, *, segments, duration, section_times):
-    template = TemplateFactory()
+def _run(monkeypatch, *, segments, duration, section_times, relaxed=()):
+    template = TemplateFactory(relaxed=list(relaxed))
     example = ExampleFactory(template=template)
     video = VideoFactory(duration_seconds=duration)
     TranscriptFactory(video=video, full_text=FULL_TEXT, segments=segments)
@@ -117,3 +119,21 @@ def test_progress_events_name_the_part(monkeypatch):
     last = ticks[-1]
     assert (last["part"], last["parts"], last["percent"]) == (3, 3, 100.0)
     assert [e["percent"] for e in ticks if e["tokens"] == 10] == [pytest.approx(3.3), pytest.approx(36.7), 70.0]
+
+
+def test_every_quality_switch_is_on_unless_the_template_relaxes_it(monkeypatch):
+    _, engine, _, _ = _run(monkeypatch, segments=SEGMENTS, duration=100.0, section_times=None)
+    (config,) = engine.configs
+    assert config.extractive and config.ground_tokens and config.examples_as_format
+    _, engine, _, _ = _run(monkeypatch, segments=SEGMENTS, duration=100.0, section_times=None,
+                           relaxed=["extractive", "examples_as_format"])
+    (config,) = engine.configs
+    assert not config.extractive and not config.examples_as_format and config.ground_tokens
+
+
+def test_a_template_cannot_relax_an_unknown_switch():
+    from django.core.exceptions import ValidationError
+
+    template = TemplateFactory.build(relaxed=["extractive", "be_brilliant"])
+    with pytest.raises(ValidationError, match="among"):
+        template.full_clean()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 
 from django.conf import settings
@@ -13,9 +14,15 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from inference.config import QUALITY_SWITCHES, GenerationConfig
 from inference.schema import ScaleBand, TemplateShape
 
 from .videos import Video
+
+
+def validate_relaxed(value) -> None:
+    if not isinstance(value, list) or any(name not in QUALITY_SWITCHES for name in value):
+        raise ValidationError(f"Give a list of quality switches, among: {', '.join(QUALITY_SWITCHES)}.")
 
 
 class PromptTemplate(models.Model):
@@ -35,6 +42,11 @@ class PromptTemplate(models.Model):
     topics_per_section = models.PositiveSmallIntegerField(default=3, validators=[MinValueValidator(1), MaxValueValidator(20)])
     topics_count = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(1), MaxValueValidator(20)])
     general_topics_count = models.PositiveSmallIntegerField(default=3, validators=[MinValueValidator(1), MaxValueValidator(12)])
+    relaxed = models.JSONField(
+        default=list, blank=True, validators=[validate_relaxed],
+        help_text="Quality switches turned off for this template, for a model strong enough to write its own "
+                  "sentences (inference.config.QUALITY_SWITCHES). Empty: every switch on, as the small CPU model needs.",
+    )
     is_default = models.BooleanField(default=False, help_text="The version new summaries use for this template name.")
     notes = models.TextField(blank=True)
     previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_versions")
@@ -67,6 +79,10 @@ class PromptTemplate(models.Model):
             fields=tuple(self.general_topics),
             scale=tuple(ScaleBand(min=float(b["min"]), max=float(b["max"]), label=b["label"]) for b in self.complexity_scale),
         )
+
+    def generation_config(self, **knobs) -> GenerationConfig:
+        """The generation knobs for this template: `knobs`, with its relaxed switches off."""
+        return replace(GenerationConfig(**knobs), **{name: QUALITY_SWITCHES[name] for name in self.relaxed or ()})
 
     @property
     def is_used(self) -> bool:

@@ -263,7 +263,7 @@ def _generate(summary: Summary, reporter: progress.GenerationReporter):
     examples = list(summary.examples.order_by("position", "id"))
     spec = template_spec(summary.template, examples)
     max_new = getattr(settings, "SUMMARIZER_MAX_NEW_TOKENS", None)
-    config = inference.GenerationConfig(max_new_tokens=max_new) if max_new else inference.GenerationConfig()
+    config = summary.template.generation_config(**({"max_new_tokens": max_new} if max_new else {}))
     transcript = summary.video.transcript
     # Timed cues let the engine give each section its stretch of the video; plain text has none.
     cues = transcript.cues()

@@ -33,6 +33,7 @@ TEMPLATE_CONTENT_FIELDS = (
     "topics_per_section",
     "topics_count",
     "general_topics_count",
+    "relaxed",
 )
 
 
