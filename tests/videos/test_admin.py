@@ -125,3 +125,24 @@ def test_editing_a_used_template_makes_the_next_version(admin_client, template):
     new = PromptTemplate.objects.get(name=template.name, version=2)
     assert new.instruction.endswith("Be brief.") and new.is_default and new.previous_id == template.pk
     assert sorted(new.examples.values_list("name", flat=True)) == ["full-stack", "mixtral8x7b"]
+
+
+def test_a_curator_relaxes_quality_switches_in_a_new_version(admin_client, template):
+    from .factories import SummaryFactory
+
+    SummaryFactory(template=template)  # used: the change becomes version 2
+    url = reverse("admin:videos_prompttemplate_change", args=[template.pk])
+    assert 'value="extractive"' in admin_client.get(url).content.decode()
+    post = {
+        "name": template.name, "version": template.version, "is_default": "on",
+        "instruction": template.instruction, "general_topics": json.dumps(template.general_topics),
+        "complexity_scale": json.dumps(template.complexity_scale), "sections_count": 5,
+        "bullets_per_section": 4, "topics_per_section": 3, "topics_count": 5, "general_topics_count": 3,
+        "relaxed": ["extractive", "examples_as_format"], "notes": "",
+    }
+    assert admin_client.post(url, post).status_code == 302
+    template.refresh_from_db()
+    new = PromptTemplate.objects.get(name=template.name, version=2)
+    assert (template.relaxed, new.relaxed) == ([], ["extractive", "examples_as_format"])
+    config = new.generation_config()
+    assert not config.extractive and not config.examples_as_format and config.ground_tokens
