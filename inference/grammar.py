@@ -37,12 +37,18 @@ class Part(enum.Enum):
 @dataclass(frozen=True)
 class Grammar:
     ebnf: str
-    max_chars: int  # the longest output it accepts, in characters
+    max_chars: int  # the longest output it accepts, in characters (chosen strings in bytes)
     max_strings: int  # characters of it inside free strings (up to 4 bytes each)
 
     @property
     def max_bytes(self) -> int:
         return self.max_chars + 3 * self.max_strings
+
+
+def _size(value: str) -> int:
+    """Length of a fixed string's JSON encoding, in bytes: an upper bound on the tokens that
+    spell it, byte pieces included (it may be written with them: no mask applies to it)."""
+    return len(json.dumps(value, ensure_ascii=False).encode())
 
 
 def lit(text: str) -> str:
@@ -80,7 +86,7 @@ class _Builder:
 
     def choice_array(self, name: str, items: tuple[str, ...], k: int) -> str:
         """`[a,b,...]` of k distinct items (JSON-encoded strings), as rules."""
-        self.chars += 2 + (k - 1) + k * max(len(json.dumps(i, ensure_ascii=False)) for i in items)
+        self.chars += 2 + (k - 1) + k * max(_size(i) for i in items)
         lits = [json_lit(i) for i in items]
         return "\"[\" " + distinct_rules(self, name, lits, k) + " \"]\""
 
@@ -135,7 +141,7 @@ def _section(b: _Builder, shape: TemplateShape, k: int, choices: tuple[str, ...]
     rest = shape.title_chars - len(head)
     if titles:
         named = b.rule(f"s{k}title", " | ".join(inner_lit(t) for t in titles))
-        b.chars += max(len(json.dumps(t, ensure_ascii=False)) for t in titles)
+        b.chars += max(_size(t) for t in titles)
     else:
         named = f'{STR_FIRST} {STR_CHAR}{{0,{rest - 1}}}'
         b.chars += rest + 1
@@ -157,7 +163,7 @@ def _introduction(b: _Builder, shape: TemplateShape, sentences: tuple[str, ...] 
     k = INTRO_SENTENCES
     if not sentences or len(sentences) < k:
         return b.string("intro_str", shape.introduction_chars)
-    b.chars += 2 + (k - 1) + k * max(len(json.dumps(s, ensure_ascii=False)) for s in sentences)
+    b.chars += 2 + (k - 1) + k * max(_size(s) for s in sentences)
     return '"\\"" ' + distinct_rules(b, "intro", [inner_lit(s) for s in sentences], k, sep='" "') + ' "\\""'
 
 
@@ -165,7 +171,7 @@ def _general(b: _Builder, shape: TemplateShape, fields: tuple[str, ...] | None) 
     """General topics: k distinct fields of the template, or exactly `fields` in that order
     (ranked beforehand: `inference.fields`), each with a complexity."""
     b.rule("complexity", '"0" ("." [0-9] [0-9]?)? | "1" ("." "0" "0"?)?')
-    longest = max(len(json.dumps(f, ensure_ascii=False)) for f in shape.fields)
+    longest = max(_size(f) for f in shape.fields)
     k = shape.general_topics
     b.chars += 2 + (k - 1) + k * (len('{"topic":,"complexity":}') + longest + 4)
 

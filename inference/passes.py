@@ -2,13 +2,19 @@
 
 * One pass (`Part.WHOLE`): the template's instruction and the whole transcript, for an untimed
   transcript short enough that the longest summary the grammar allows still fits the context
-  beside it, or when `split_by_time` is off (the transcript is then cut to fit, as before).
+  beside it (when `extractive` is off: extractive sections need a stretch each), or when
+  `split_by_time` is off (the transcript is then cut to fit, as before).
 * Map, then reduce, for a timed transcript or a long one: the transcript is cut into one
   stretch per section (`parts.split`: by time on cue boundaries, or by words without times).
   Each stretch gets its own call (`Part.SECTION`) with a short fixed instruction, and the
   section stores the stretch's start and end. A last call (`Part.OVERVIEW`) reads the
   template's instruction and the sections' notes and writes the introduction, the topics and
   the general topics.
+
+Extractive (`GenerationConfig.extractive`): a stretch's call offers the stretch's best
+sentences (`inference.extract`) as its bullets and its key phrases as its title, listed in the
+prompt before the stretch; the overview offers sentences of the whole video, none already a
+bullet, as the introduction. The engine puts the picked sentences back in transcript order.
 
 Why a fixed instruction for the stretches: the template's instruction asks for a whole summary,
 which is not what a stretch call writes; it stays the instruction of the call that speaks for
