@@ -14,26 +14,13 @@ import torch
 import xgrammar as xgr
 
 from . import passes
-from .generate import (
-    CancelFn,
-    DecodeOutput,
-    GenerationConfig,
-    PrefixKV,
-    ProgressFn,
-    decode,
-)
+from .generate import CancelFn, DecodeOutput, GenerationConfig, PrefixKV, ProgressFn, decode
 from .grammar import INTRO_SENTENCES, Grammar, ebnf_grammar
 from .grounding import History, Lexicon, TextConstraint, Vocabulary, word_list
 from .model import AUTO, LoadedModel, load_model
 from .parts import Cue, cues_from_text, ordered, refined, split
 from .prompt import BuiltPrompt, EmptyTranscriptError, PrefixParts, PromptSpec, build_prompt, prefix_parts
-from .schema import (
-    GENERAL_TOPICS_KEY,
-    SummaryData,
-    SummaryValidationError,
-    TemplateShape,
-    validate_summary,
-)
+from .schema import GENERAL_TOPICS_KEY, SummaryData, SummaryValidationError, TemplateShape, validate_summary
 
 PREFIX_CACHE_SIZE = 4  # KV snapshots kept per engine (one per template/example set in use)
 GRAMMAR_CACHE_SIZE = 32  # compiled grammars kept (topic choices make one per stretch)
@@ -177,14 +164,22 @@ class Engine:
             history = History(cfg.no_repeat_ngram)
             whole = passes.whole_call(spec, cues, cfg)
             budget = self._budget(whole.grammar, cfg) if cfg.split_by_time else cfg.max_new_tokens
-            fits = self.build_prompt(whole.spec, whole.text, replace(cfg, max_new_tokens=budget))
-            if not passes.splits(cues, cfg, fits.transcript_tokens_dropped == 0):
+            if not passes.splits(cues, cfg, self._fits(whole, budget, cfg)):
                 run = self._run(whole, cfg, budget, history, _part(progress, 1, 1), should_cancel)
                 return self._result(spec.shape, json.loads(run.out.text), [run], None, cues)
             return self._map_reduce(spec, cues, cfg, history, progress, should_cancel)
 
+    def _fits(self, call: passes.Call, budget: int, cfg: GenerationConfig) -> bool:
+        """Whether the call's prompt, its whole text and `budget` fit the context."""
+        prefix = self._prefix_parts(call.spec, cfg.compact_examples)
+        room = self._context(cfg) - len(prefix.prefix_ids) - len(prefix.suffix_ids) - budget
+        return room >= self.count_tokens(call.text)
+
     def _map_reduce(self, spec, cues, cfg, history, progress, should_cancel) -> SummaryResult:
         shape = spec.shape
+        # Fail before the sections are written if the overview's instruction cannot fit.
+        probe = passes.overview_call(spec, cues[:1], [], None, replace(cfg, extractive=False))
+        self.build_prompt(probe.spec, "-", replace(cfg, max_new_tokens=self._budget(probe.grammar, cfg)))
         cues = refined(cues, shape.sections)  # the stretches index these cues
         stretches = split(cues, shape.sections)
         stretches += [stretches[-1]] * (shape.sections - len(stretches))  # a transcript of few words
