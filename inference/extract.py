@@ -8,18 +8,19 @@ them. A small model cannot write a faithful sentence of its own, but it can pick
 A *sentence* is cut from the transcript's text at . ? ! when the transcript is punctuated;
 auto-captions often are not, and are then cut at cue boundaries into runs of
 `MIN_WORDS`..`MAX_WORDS` words. A short stretch that gives fewer sentences than are needed
-is cut again into shorter runs (down to `SHORTEST` words). Spoken filler ("um", "uh", "you know") and caption marks
-("[Music]", ">>") are dropped, and so are openers that only link it to the sentence before
-("So", "And", "Okay"); the first letter is capitalized and a full stop added. A
-sentence longer than the template allows is cut at a word boundary, ending with "…".
+is cut again into shorter runs (down to `SHORTEST` words). Spoken filler ("um", "uh", "you
+know") and caption marks ("[Music]", ">>") are dropped, and so are openers that only link it
+to the sentence before ("So", "And", "Okay"); the first letter is capitalized and a full stop
+added. A sentence longer than the template allows is cut at a word boundary, ending with "…".
 
 Each sentence is scored by the key phrases of its stretch (`inference.topics.candidates`)
 it contains, more for a phrase ranked higher, divided by the square root of its length so
-that a long sentence does not win by length alone; sentences without a content word, or
-that open with a pronoun that points outside them ("this", "that", "it"), score lower. The best `limit`
-are offered in the order they are said. A sentence that says again much of what a better
-one, or one of `avoid` (sentences already used elsewhere in the summary), says is skipped:
-more than `OVERLAP` of its word 3-grams already taken; so is one that repeats itself.
+that a long sentence does not win by length alone. A sentence with fewer than three content
+words is skipped; one that opens with a word pointing outside it ("this", "it", "so")
+scores lower. The best `limit` are offered in the order they are said. A sentence that says
+again much of what a better one, or one of `avoid` (sentences already used elsewhere in the
+summary), says is skipped: more than `OVERLAP` of its word 3-grams already taken; so is one
+that repeats itself.
 """
 
 from __future__ import annotations
