@@ -169,11 +169,14 @@ class Engine:
                 return self._result(spec.shape, json.loads(run.out.text), [run], None, cues)
             return self._map_reduce(spec, cues, cfg, history, progress, should_cancel)
 
+    def _room(self, call: passes.Call, budget: int, cfg: GenerationConfig) -> int:
+        """Tokens of the context left for the call's text, beside its prompt and `budget`."""
+        prefix = self._prefix_parts(call.spec, cfg.compact_examples)
+        return self._context(cfg) - len(prefix.prefix_ids) - len(prefix.suffix_ids) - budget
+
     def _fits(self, call: passes.Call, budget: int, cfg: GenerationConfig) -> bool:
         """Whether the call's prompt, its whole text and `budget` fit the context."""
-        prefix = self._prefix_parts(call.spec, cfg.compact_examples)
-        room = self._context(cfg) - len(prefix.prefix_ids) - len(prefix.suffix_ids) - budget
-        return room >= self.count_tokens(call.text)
+        return self._room(call, budget, cfg) >= self.count_tokens(call.text)
 
     def _map_reduce(self, spec, cues, cfg, history, progress, should_cancel) -> SummaryResult:
         shape = spec.shape
@@ -189,9 +192,7 @@ class Engine:
         runs, sections = [], []
         for k, stretch in enumerate(stretches, start=1):
             probe = passes.section_call(spec, k, [], cfg, 0, self.count_tokens)
-            budget = self._budget(probe.grammar, cfg)
-            prefix = self._prefix_parts(probe.spec, cfg.compact_examples)
-            room = self._context(cfg) - len(prefix.prefix_ids) - len(prefix.suffix_ids) - budget
+            room = self._room(probe, self._budget(probe.grammar, cfg), cfg)
             call = passes.section_call(spec, k, cues[stretch.first:stretch.last], cfg,
                                        min(cfg.part_tokens, room), self.count_tokens,
                                        used=[b for s in sections for b in s["content"]],
