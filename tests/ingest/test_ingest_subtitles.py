@@ -59,6 +59,20 @@ def test_windows_1252_srt(files_dir):
     assert result.segments[1].text == "Ça coûte 5 € — c’est « génial » !"
 
 
+def test_koi8r_russian_srt_is_not_read_as_shift_jis(files_dir):
+    # charset-normalizer alone ranks Shift-JIS first for these bytes (half-width katakana).
+    result = parse_file(files_dir, "koi8r.srt")
+    assert result.encoding == "koi8_r"
+    assert [s.text for s in result.segments] == ["Функция main() возвращает 0.", 'Вызов printf("%d", x) печатает число.']
+
+
+def test_encoding_too_close_to_call_is_refused():
+    srt = "1\n00:00:01,000 --> 00:00:02,000\nПривет всем.\n\n2\n00:00:02,000 --> 00:00:03,000\nНачнём лекцию.\n"
+    message = error_for("short.srt", srt.encode("koi8-r"))
+    assert message.startswith("short.srt: the text encoding is not clear (it reads as ")
+    assert "koi8_r" in message and message.endswith("; save it as UTF-8 and upload it again")
+
+
 def test_vtt_with_notes_styles_voices_and_entities(files_dir):
     result = parse_file(files_dir, "good.vtt")
     assert result.format == "vtt"
@@ -163,6 +177,65 @@ def test_clean_cue_text():
     assert clean_cue_text("&lt;b&gt; &amp;") == "<b> &"
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["List<String> names", "#include <stdio.h>", "if a<b and c>d", "Vec<u8> and Map<K, V>", "a <3> b", "<div>html</div>"],
+)
+def test_clean_cue_text_keeps_code_in_angle_brackets(text):
+    assert clean_cue_text(text) == text
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("<b>bold</b> <i>it</i> <u>under</u>", "bold it under"),
+        ("<c>plain</c> <c.yellow.bg_blue>classes</c> <b.loud>loud</b>", "plain classes loud"),
+        ("<v Alice>Is it <v.first.loud Esme>done</v>?", "Is it done?"),
+        ("<lang en-GB>colour</lang> <ruby>漢<rt>kan</rt></ruby>", "colour 漢kan"),
+        ("one<00:00:01.200> two<01:02.500> three", "one two three"),
+        ('<font color="#ffff00">SRT</font> <FONT COLOR=red>shout</FONT>', "SRT shout"),
+        ("&lt;b&gt;literal&lt;/b&gt; &amp;lt;", "<b>literal</b> &lt;"),  # entities decoded after stripping
+    ],
+)
+def test_clean_cue_text_strips_only_subtitle_markup(text, expected):
+    assert clean_cue_text(text) == expected
+
+
+def test_srt_cue_with_code_keeps_it():
+    srt = "1\n00:00:01,000 --> 00:00:02,000\n<i>List<String> names;</i>\n#include <stdio.h>\n"
+    assert parse_subtitle_file("code.srt", srt.encode()).full_text == "List<String> names; #include <stdio.h>"
+
+
+def test_sbv_as_youtube_studio_exports_it(files_dir):
+    result = parse_file(files_dir, "youtube_studio.sbv")
+    assert result.format == "sbv" and result.encoding == "utf-8" and result.timed
+    assert result.segments == [
+        Segment(1.0, 3.0, "Hello and welcome to the lecture."),
+        Segment(4.5, 2.75, "Today: List<String> and & friends, over two lines."),
+        Segment(62.0, 3538.0, "Questions?"),
+    ]
+
+
+def test_sbv_with_windows_line_endings_and_empty_cue():
+    data = b"0:00:00.500,0:00:01.000\r\n\r\n0:00:01.000,0:00:02.000\r\nhi\r\n"
+    assert parse_subtitle_file("a.sbv", data).segments == [Segment(1.0, 1.0, "hi")]
+
+
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (b"0:00:01.000,0:00:02.000\nok\n\n0:00:03,000,0:00:04.000\nbad\n",
+         "a.sbv: line 4: expected a timing line like '0:00:01.000,0:00:04.000', found '0:00:03,000,0:00:04.000'"),
+        (b"0:00:01.000,0:00:02.000\nok\n\nno timing here\n",
+         "a.sbv: line 4: expected a timing line like '0:00:01.000,0:00:04.000', found 'no timing here'"),
+        (b"0:00:05.000,0:00:02.000\nhi\n", "a.sbv: line 1: the cue ends (0:00:02.000) before it starts (0:00:05.000)"),
+        (b"0:00:01.000,0:00:02.000\n<i></i>\n", "a.sbv: the subtitles contain no text"),
+    ],
+)
+def test_sbv_problems_name_the_line(data, message):
+    assert error_for("a.sbv", data) == message
+
+
 # --------------------------------------------------------------------------
 # broken files
 
@@ -206,6 +279,26 @@ def test_vtt_bad_timestamp_names_line():
     assert message.startswith("x.vtt: line 6: timestamp '00:00:01,000' is not valid")
 
 
+def test_vtt_cue_without_timing_line_is_refused():
+    data = b"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nok\n\nlost text\nmore\n\n00:00:02.000 --> 00:00:03.000\nfine\n"
+    assert error_for("x.vtt", data) == (
+        "x.vtt: line 6: expected a timing line like '00:00:01.000 --> 00:00:04.000' before the cue text, found 'lost text'"
+    )
+    typo = b"WEBVTT\n\n1\n00:00:00.000 --> 00:00:01.000\nok\n\n2\n00:00:01.000 -> 00:00:02.000\nthere\n"
+    assert error_for("x.vtt", typo).startswith("x.vtt: line 7: expected a timing line")
+    # Two lines of text and then a timing line: webvtt-py starts a new cue at the timing line.
+    glued = b"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nok\n\norphan one\norphan two\n00:00:01.000 --> 00:00:02.000\nx\n"
+    assert error_for("x.vtt", glued).startswith("x.vtt: line 6: expected a timing line")
+
+
+def test_vtt_header_metadata_notes_styles_and_identifiers_are_not_cues():
+    data = (
+        b"WEBVTT\nKind: captions\nLanguage: en\n\nNOTE a\ncomment\n\nSTYLE\n::cue { color: red }\n\n"
+        b"REGION\nid:r1\n\ncue-1\n00:00:00.000 --> 00:00:01.000\nhello\n\n  \n"
+    )
+    assert [s.text for s in parse_subtitle_file("x.vtt", data).segments] == ["hello"]
+
+
 def test_vtt_without_cues():
     assert "no subtitles found" in error_for("x.vtt", b"WEBVTT\n\nNOTE nothing here\n")
 
@@ -235,6 +328,12 @@ def test_json_wrong_shapes(data, needle):
     assert needle in message
 
 
+def test_deeply_nested_json_is_not_a_transcript():
+    data = b'{"snippets": ' + b"[" * 3000 + b"]" * 3000 + b"}"
+    assert error_for("t.json", data) == "t.json: not a transcript file: its JSON is nested far too deeply"
+    assert "item 1 is a list" in error_for("t.json", b"[" * 50 + b"]" * 50)  # shallow enough to read
+
+
 def test_empty_file():
     assert error_for("a.srt", b"") == "a.srt: the file is empty"
     assert "only blank space" in error_for("a.txt", b"  \n\n ")
@@ -250,9 +349,9 @@ def test_too_large_names_cap_and_size():
 
 def test_unknown_extension_lists_accepted_ones():
     message = error_for("movie.ass", b"[Script Info]")
-    assert message == "movie.ass: '.ass' files are not accepted; upload one of: .srt, .vtt, .txt, .json"
+    assert message == "movie.ass: '.ass' files are not accepted; upload one of: .srt, .vtt, .sbv, .txt, .json"
     assert "without an extension" in error_for("README", b"x")
-    assert ACCEPTED_EXTENSIONS == (".srt", ".vtt", ".txt", ".json")
+    assert ACCEPTED_EXTENSIONS == (".srt", ".vtt", ".sbv", ".txt", ".json")
 
 
 def test_binary_data_is_refused():

@@ -2,9 +2,10 @@
 
 Every parser takes decoded text, the file's display name and its encoding,
 and raises :class:`SubtitleError` with a message naming the file (and the line
-where it can) when the text cannot be used. Cue text is stripped of markup
-(``<i>``, ``<c>``, inline timestamps, ``{\\an8}``) and the rolling duplicate
-lines of YouTube auto-caption files are collapsed.
+where it can) when the text cannot be used. Cue text is stripped of the markup
+WebVTT and SRT define (``<i>``, ``<c.yellow>``, ``<v Alice>``, ``<font>``, inline
+timestamps, ``{\\an8}``), and only that: ``List<String>`` stays text. The rolling
+duplicate lines of YouTube auto-caption files are collapsed.
 
 :mod:`videos.ingest.subtitles` is the entry point; it picks the parser.
 """
@@ -36,7 +37,7 @@ class SubtitleError(ValueError):
 
 @dataclass
 class ParsedSubtitles:
-    format: str  # "srt" | "vtt" | "txt" | "json"
+    format: str  # "srt" | "vtt" | "sbv" | "txt" | "json"
     encoding: str
     segments: list[Segment]
     full_text: str
@@ -45,12 +46,24 @@ class ParsedSubtitles:
 
 
 _ASS_OVERRIDE = re.compile(r"\{\\[^{}]*\}")
-_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d+(?::\d+)*(?:[.,]\d+)?>")
+# Only the tags WebVTT defines (with their classes, as in <c.yellow>, and the annotation
+# of <v Alice> and <lang en>), SRT's <font ...>, and cue timestamps. Anything else in angle
+# brackets is text a lecture means: "List<String>", "#include <stdio.h>", "if a<b and c>d".
+_CLASSES = r"(?:\.[^\s.<>]+)*"
+_TAG = re.compile(
+    rf"</?(?:[biu]|c|ruby|rt){_CLASSES}>"
+    rf"|<(?:v|lang){_CLASSES}(?:[ \t][^<>]*)?>|</(?:v|lang)>"
+    r"|<(?i:font)(?:\s[^<>]*)?>|</(?i:font)>"
+    r"|<(?:\d{2,}:)?\d{2}:\d{2}\.\d{3}>"
+)
 _INLINE_TIMESTAMP = re.compile(r"<\d{2}:\d{2}(?::\d{2})?\.\d{3}>")
 
 
 def clean_cue_text(text: str) -> str:
-    """Remove VTT/SRT markup (tags, inline timestamps, ``{\\an8}``) and entities."""
+    """Remove subtitle markup (see ``_TAG``, and ``{\\an8}``), then decode entities.
+
+    Entities are decoded last so that a caption that shows a tag (``&lt;b&gt;``)
+    keeps it as text instead of having it stripped as markup."""
     text = _ASS_OVERRIDE.sub("", text)
     text = _TAG.sub("", text)
     return html.unescape(text)
@@ -195,12 +208,45 @@ _VTT_TIMING = re.compile(rf"^\s*({_VTT_TS.pattern})\s*-->\s*({_VTT_TS.pattern})(
 _VTT_EXPECTED = "HH:MM:SS.mmm or MM:SS.mmm"
 
 
+def _vtt_blocks(lines: list[str]):
+    """Yield (first line's number, lines) per block, split where webvtt-py splits: at an
+    empty line, or at a timing line that cannot be the block's own (in the header, say)."""
+    block: list[str] = []
+    first = 0
+    for number, line in enumerate(lines, start=1):
+        if not line or (block and "-->" in line and (first == 1 or len(block) > 1 or "-->" in block[0])):
+            if block:
+                yield first, block
+            block = []
+        if line:
+            first = first if block else number
+            block.append(line)
+    if block:
+        yield first, block
+
+
+def _check_vtt_cues_timed(lines: list[str], name: str) -> None:
+    """webvtt-py skips text without a timing line, so a cue whose timing line is missing
+    (or typed "->") would vanish from the transcript: refuse it, as SRT does."""
+    for first, block in _vtt_blocks(lines):
+        header = first == 1  # "WEBVTT" and its metadata lines
+        timed = any("-->" in line for line in block)
+        if header or timed or block[0].startswith(("NOTE", "STYLE", "REGION")) or not "".join(block).strip():
+            continue
+        raise SubtitleError(
+            f"{name}: line {first}: expected a timing line like '00:00:01.000 --> 00:00:04.000' "
+            f"before the cue text, found {block[0].strip()!r}"
+        )
+
+
 def _parse_vtt(text: str, name: str, encoding: str) -> ParsedSubtitles:
     if not text.startswith("WEBVTT"):
         raise SubtitleError(f"{name}: not a WebVTT file: the first line must be 'WEBVTT'")
-    for number, line in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines()
+    for number, line in enumerate(lines, start=1):
         if "-->" in line and not _VTT_TIMING.match(line):
             raise _timestamp_problem(line, number, name, _VTT_TS, _VTT_EXPECTED)
+    _check_vtt_cues_timed(lines, name)
     try:
         vtt = webvtt.WebVTT.from_string(text)
     except (MalformedFileError, MalformedCaptionError) as exc:
@@ -217,6 +263,45 @@ def _parse_vtt(text: str, name: str, encoding: str) -> ParsedSubtitles:
             raise SubtitleError(f"{name}: the cue at {caption.start} ends ({caption.end}) before it starts")
         cues.append(_Cue(start, end, _clean_lines(caption.lines)))
     return _cues_to_result("vtt", encoding, cues, text, name)
+
+
+# --------------------------------------------------------------------------
+# SBV (SubViewer, what YouTube Studio exports): "0:00:01.000,0:00:04.000", then the
+# cue's text, a blank line between cues.
+
+_SBV_TS = r"\d{1,3}:\d{1,2}:\d{1,2}\.\d{3}"
+_SBV_TIMING = re.compile(rf"^\s*({_SBV_TS}),({_SBV_TS})\s*$")
+
+
+def _sbv_blocks(lines: list[str]):
+    """Yield (number of its first line, lines) for each run of non-blank lines."""
+    block: list[str] = []
+    for number, line in enumerate([*lines, ""], start=1):
+        if line.strip():
+            block.append(line)
+        elif block:
+            yield number - len(block), block
+            block = []
+
+
+def _parse_sbv(text: str, name: str, encoding: str) -> ParsedSubtitles:
+    """Read each cue from its timing line, checked to name the line of a problem (webvtt-py's
+    SBV reader skips a block it cannot read without a word, so it would add nothing)."""
+    cues: list[_Cue] = []
+    for first, block in _sbv_blocks(text.splitlines()):
+        match = _SBV_TIMING.match(block[0])
+        if not match:
+            raise SubtitleError(
+                f"{name}: line {first}: expected a timing line like '0:00:01.000,0:00:04.000', "
+                f"found {block[0].strip()!r}"
+            )
+        start, end = (_srt_seconds(match.group(i)) for i in (1, 2))
+        if end < start:
+            raise SubtitleError(
+                f"{name}: line {first}: the cue ends ({match.group(2)}) before it starts ({match.group(1)})"
+            )
+        cues.append(_Cue(start, end, _clean_lines(block[1:])))
+    return _cues_to_result("sbv", encoding, cues, text, name)
 
 
 # --------------------------------------------------------------------------
@@ -263,6 +348,8 @@ def _parse_json(text: str, name: str, encoding: str) -> ParsedSubtitles:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SubtitleError(f"{name}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:  # a transcript is 3 levels deep at most; the parser gives up on 1,000
+        raise SubtitleError(f"{name}: not a transcript file: its JSON is nested far too deeply") from None
     prefix = ""
     if isinstance(data, dict):
         key = next((k for k in _LIST_KEYS if k in data), None)
@@ -310,4 +397,4 @@ def _parse_json(text: str, name: str, encoding: str) -> ParsedSubtitles:
 
 
 # extension -> parser(text, display name, encoding)
-PARSERS = {".srt": _parse_srt, ".vtt": _parse_vtt, ".txt": _parse_txt, ".json": _parse_json}
+PARSERS = {".srt": _parse_srt, ".vtt": _parse_vtt, ".sbv": _parse_sbv, ".txt": _parse_txt, ".json": _parse_json}

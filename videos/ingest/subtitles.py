@@ -1,13 +1,14 @@
 """Parse uploaded subtitle files into :class:`~videos.ingest.types.Segment` lists.
 
-Accepted: ``.srt`` (pysrt), ``.vtt`` (webvtt-py), ``.txt`` (one untimed
-segment per non-empty line) and ``.json`` (what youtube-transcript-api
-produces: a list of ``{"text", "start", "duration"}`` objects, its
-``JSONFormatter`` output, or an object with a ``"snippets"`` / ``"segments"``
-list).
+Accepted: ``.srt`` (pysrt), ``.vtt`` (webvtt-py), ``.sbv`` (SubViewer, what
+YouTube Studio exports), ``.txt`` (one untimed segment per non-empty line) and
+``.json`` (what youtube-transcript-api produces: a list of ``{"text", "start",
+"duration"}`` objects, its ``JSONFormatter`` output, or an object with a
+``"snippets"`` / ``"segments"`` list).
 
 :func:`parse_subtitle_file` enforces a size cap, detects the encoding (BOM,
-UTF-8, UTF-16 without BOM, then charset-normalizer) and hands the text to the
+UTF-8, UTF-16 without BOM, then charset-normalizer's best decode, refused when
+two read differently and are as plausible) and hands the text to the
 format's parser in :mod:`videos.ingest.subtitle_formats`, which strips markup
 and collapses the rolling duplicate lines of YouTube auto-caption files. Any
 problem raises :class:`SubtitleError` with a user-facing message.
@@ -19,6 +20,8 @@ import codecs
 import re
 
 import charset_normalizer
+from charset_normalizer.constant import IANA_SUPPORTED
+from charset_normalizer.utils import is_multi_byte_encoding
 
 from .subtitle_formats import PARSERS, ParsedSubtitles, SubtitleError
 
@@ -31,7 +34,7 @@ __all__ = [
     "parse_subtitle_file",
 ]
 
-ACCEPTED_EXTENSIONS = tuple(PARSERS)  # (".srt", ".vtt", ".txt", ".json")
+ACCEPTED_EXTENSIONS = tuple(PARSERS)  # (".srt", ".vtt", ".sbv", ".txt", ".json")
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 
 
@@ -82,6 +85,46 @@ def _looks_like_text(text: str) -> bool:
     return len(_CONTROL.findall(text)) <= max(1, len(text) // 1000)
 
 
+_SINGLE_BYTE = [name for name in IANA_SUPPORTED if not is_multi_byte_encoding(name)]
+
+
+def _likelihood(match) -> tuple[float, float]:
+    """How charset-normalizer rates a decode, lower is likelier: its mess, then its
+    language coherence (rounded: the figures carry noise past two decimals)."""
+    return round(match.chaos, 2), -round(match.coherence, 2)
+
+
+def _prefer_cp1252(matches, best):
+    """charset-normalizer often ranks cp1257/cp1250 first for Western European text;
+    prefer Windows-1252 when it is listed as just as plausible (it is by far the most
+    common legacy subtitle encoding)."""
+    for match in matches:
+        if match.encoding == "cp1252" and match.coherence >= best.coherence and match.chaos <= best.chaos + 0.1:
+            return match
+    return best
+
+
+def _second_look_at_cjk(data: bytes, best, name: str):
+    """charset-normalizer stops trying single-byte code pages once a CJK decoder reads the
+    bytes without an error, and prefers the multi-byte decode on a tie; but KOI8-R Russian
+    reads cleanly as Shift-JIS (half-width katakana). So rate the best single-byte decode
+    against it, on the lines with non-ASCII bytes only (cue numbers and timings read alike
+    in every encoding and would dilute the figures): the likelier wins, a tie is refused."""
+    payload = b"\n".join(line for line in data.splitlines() if not line.isascii())
+    single = charset_normalizer.from_bytes(payload, cp_isolation=_SINGLE_BYTE).best()
+    if single is None:
+        return best
+    cjk = charset_normalizer.from_bytes(payload, cp_isolation=[best.encoding]).best() or best
+    if _likelihood(single) < _likelihood(cjk):
+        return single
+    if _likelihood(single) == _likelihood(cjk) and str(single) != str(cjk):
+        raise SubtitleError(
+            f"{name}: the text encoding is not clear (it reads as {single.encoding} and as "
+            f"{cjk.encoding}); save it as UTF-8 and upload it again"
+        )
+    return best
+
+
 def decode_text(data: bytes, name: str = "the file") -> tuple[str, str]:
     """Decode ``data`` and return ``(text, encoding)``; raise SubtitleError if impossible."""
     name = _display_name(name)
@@ -116,21 +159,17 @@ def decode_text(data: bytes, name: str = "the file") -> tuple[str, str]:
     matches = charset_normalizer.from_bytes(data)
     best = matches.best()
     if best is not None:
-        chosen = best
-        # charset-normalizer often ranks cp1257/cp1250 first for Western
-        # European text; prefer Windows-1252 when it is listed as just as
-        # plausible (it is by far the most common legacy subtitle encoding).
-        for match in matches:
-            if (
-                match.encoding == "cp1252"
-                and match.coherence >= best.coherence
-                and match.chaos <= best.chaos + 0.1
-            ):
-                chosen = match
-                break
-        text = str(chosen)
-        if _looks_like_text(text):
-            return text, chosen.encoding
+        if is_multi_byte_encoding(best.encoding):
+            chosen = _second_look_at_cjk(data, best, name)
+        else:
+            chosen = _prefer_cp1252(matches, best)
+        try:
+            text = data.decode(chosen.encoding)
+        except UnicodeDecodeError:
+            pass
+        else:
+            if _looks_like_text(text):
+                return text, chosen.encoding
     raise SubtitleError(
         f"{name}: the text encoding could not be recognised (it may be a binary file); "
         "save it as UTF-8 and upload it again"
