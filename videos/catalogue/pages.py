@@ -112,7 +112,7 @@ def summary_cards(ids: list[int]) -> list[Summary]:
         topics[summary_id].append(name)
     by_id = {}
     cards = (
-        Summary.objects.filter(pk__in=ids).select_related("video").defer("search_text", "search_vector")
+        Summary.objects.filter(pk__in=ids).select_related("video").defer("search_vector")
         .annotate(card_intro=KeyTextTransform("introduction", "result__data"))
     )
     for summary in cards:

@@ -3,7 +3,7 @@
 PostgreSQL: full-text search over a weighted tsvector (title and topics A,
 section titles B, introduction C, bullets D) with a GIN index, parsed as a web
 search (quotes, OR, -word; no input is a syntax error). SQLite: every word must
-occur in the folded search text. Both fold case and accents, as topics are folded.
+occur in the result's folded search text. Both fold case and accents, as topics are folded.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def summary_search(queryset: QuerySet[Summary], query: str) -> QuerySet[Summary]
         return queryset.annotate(rank=Value(0))
     rank = Value(0)
     for word in words:
-        queryset = queryset.filter(search_text__contains=word)
+        queryset = queryset.filter(result__search_text__contains=word)
         in_topic = Exists(SummaryTopic.objects.filter(summary=OuterRef("pk"), topic__normalized__contains=word))
         rank = rank + Case(When(in_topic, then=Value(2)), default=Value(0), output_field=IntegerField())
         rank = rank + Case(When(video__title__icontains=word, then=Value(2)), default=Value(0), output_field=IntegerField())

@@ -66,9 +66,10 @@ class Summary(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     is_current = models.BooleanField(default=False, help_text="The summary the catalogue shows for its video.")
     topics = models.ManyToManyField(Topic, through="SummaryTopic", blank=True, related_name="summaries")
-    # The search document, written with the result (videos.services.summaries):
-    # folded text for SQLite, a weighted tsvector for PostgreSQL (GIN index, migration 0003).
-    search_text = models.TextField(blank=True, help_text="Folded text of title, introduction, sections and topics.")
+    # The search document PostgreSQL reads, written with the result (videos.services.summaries):
+    # a weighted tsvector with a GIN index (migration 0003). SQLite searches the result's
+    # folded text instead (SummaryResult.search_text). Nothing else wide lives on this row, so
+    # the vector stays in it rather than in a TOAST table a search would read row by row.
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -176,6 +177,9 @@ class SummaryResult(models.Model):
     copied = models.FloatField(null=True, blank=True, help_text="Share of its word 4-grams taken from a few-shot answer, not the transcript.")
     repeated = models.FloatField(null=True, blank=True, help_text="Share of its word 3-grams that repeat an earlier one.")
     coverage = models.FloatField(null=True, blank=True, help_text="Share of the video's duration that lies in some section's stretch.")
+    # Derived from `data` with the catalogue row's search vector: the search document SQLite
+    # reads (every word must occur in it), and what the admin's search box looks in.
+    search_text = models.TextField(blank=True, help_text="Folded text of title, introduction, sections and topics.")
 
     def __str__(self) -> str:
         return f"Result of summary #{self.summary_id}"

@@ -102,10 +102,11 @@ def summary_results_write(rows: Sequence[ResultRow]) -> None:
     SummaryResult.objects.filter(summary_id__in=ids).delete()
     SummaryGeneralTopic.objects.filter(summary_id__in=ids).delete()
     SummaryTopic.objects.filter(summary_id__in=ids).delete()
+    documents = {r.summary.pk: search_document(r.summary.video.title, r.data) for r in rows}
     SummaryResult.objects.bulk_create(
         SummaryResult(summary_id=r.summary.pk, data=r.data, raw_output=r.raw_output,
                       metrics=json.loads(json.dumps(r.metrics, default=str)),
-                      section_times=_section_times(r.section_times),
+                      section_times=_section_times(r.section_times), search_text=documents[r.summary.pk][0],
                       **{name: _share(r.figures.get(name)) for name in FIGURES})
         for r in rows
     )
@@ -130,12 +131,10 @@ def summary_results_write(rows: Sequence[ResultRow]) -> None:
                 links.setdefault((r.summary.pk, topic_id, section), SummaryTopic(
                     summary_id=r.summary.pk, topic_id=topic_id, section=section, position=position))
     SummaryTopic.objects.bulk_create(links.values(), batch_size=5000)
-    postgres = connection.vendor == "postgresql"
-    for r in rows:
-        text, parts = search_document(r.summary.video.title, r.data)
-        r.summary.search_text = text
-        r.summary.search_vector = search_vector(parts) if postgres else None
-    Summary.objects.bulk_update([r.summary for r in rows], ["search_text", "search_vector"], batch_size=500)
+    if connection.vendor == "postgresql":  # SQLite searches the result's search_text
+        for r in rows:
+            r.summary.search_vector = search_vector(documents[r.summary.pk][1])
+        Summary.objects.bulk_update([r.summary for r in rows], ["search_vector"], batch_size=500)
     catalogue_cache.invalidate()
 
 
