@@ -7,9 +7,9 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -20,6 +20,7 @@ from inference.config import QUALITY_SWITCHES
 from . import summary_admin  # noqa: F401  (registers the summaries' admin)
 from .services import curation, templates
 from .models import FewShotExample, PromptTemplate, Transcript, Video
+from .selectors import template_named
 
 
 class TranscriptInline(admin.StackedInline):
@@ -92,7 +93,7 @@ class PromptTemplateAdmin(SimpleHistoryAdmin):
         if change and saved.pk != original_pk:
             messages.info(request, f"Version {saved.version} was created: the edited version has produced summaries.")
 
-    @admin.action(description="Make the selected version the default for its name")
+    @admin.action(description="Make the selected version the default for its name", permissions=["change"])
     def make_default(self, request, queryset):
         names = [t.name for t in queryset]
         if len(names) != len(set(names)):
@@ -227,8 +228,14 @@ class FewShotExampleAdmin(SimpleHistoryAdmin):
         return format_html('<a href="{}">Preview the exact prompt a video gets</a>', reverse("admin:videos_fewshotexample_preview", args=[obj.pk]))
 
     def validate_view(self, request):
-        """Live validation for the answer editor: the same validator the generator uses."""
-        template = PromptTemplate.objects.filter(pk=request.POST.get("template") or 0).first()
+        """Live validation for the answer editor: the same validator the generator uses.
+        It serves the add and change forms, so it asks for the permission of one of them
+        (admin_view checks only that the user is staff)."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        template = template_named(request.POST.get("template"))
         if template is None:
             return JsonResponse({"ok": False, "errors": ["Choose a template first."]})
         try:
@@ -239,6 +246,9 @@ class FewShotExampleAdmin(SimpleHistoryAdmin):
 
     def preview_view(self, request, pk):
         example = get_object_or_404(FewShotExample.objects.select_related("template"), pk=pk)
+        # The example's own view (or change) permission; admin_view checks only is_staff.
+        if not self.has_view_permission(request, example):
+            raise PermissionDenied
         template = example.template
         video = Video.objects.filter(youtube_id=request.GET.get("video", "")).select_related("transcript").first()
         videos = Video.objects.filter(transcript__isnull=False).order_by("slug", "youtube_id")
@@ -263,7 +273,7 @@ class FewShotExampleAdmin(SimpleHistoryAdmin):
                 context.update(prompt_error=str(exc))
         return render(request, "admin/videos/prompt_preview.html", context)
 
-    @admin.action(description="Activate the selected examples (their answers are validated first)")
+    @admin.action(description="Activate the selected examples (their answers are validated first)", permissions=["change"])
     def activate(self, request, queryset):
         done = 0
         for example in queryset.select_related("template"):
@@ -277,7 +287,7 @@ class FewShotExampleAdmin(SimpleHistoryAdmin):
         if done:
             self.message_user(request, f"{done} example(s) activated.", messages.SUCCESS)
 
-    @admin.action(description="Deactivate the selected examples")
+    @admin.action(description="Deactivate the selected examples", permissions=["change"])
     def deactivate(self, request, queryset):
         n = queryset.update(is_active=False)
         self.message_user(request, f"{n} example(s) deactivated.", messages.SUCCESS)

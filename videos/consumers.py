@@ -2,17 +2,21 @@
 
 Both send a snapshot first (read from the database, so a browser that
 reconnects never misses the final state), then relay the channel layer's
-events. Close codes: 4401 not logged in, 4403 no permission, 4404 no such
-summary; the browser stops reconnecting on those.
+events. Close codes: 4401 not logged in (or logged out since the socket opened),
+4403 no permission, 4404 no such summary or no such route; the browser stops
+reconnecting on those.
 """
 
 from __future__ import annotations
 
 import json
+from importlib import import_module
 from typing import Any
 
+from channels.auth import get_user
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
 from . import progress
@@ -23,10 +27,44 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 MAX_MESSAGE_BYTES = 4096
+# What the socket's lifetime needs no logged-in user for: its opening and its end.
+_UNCHECKED_MESSAGES = ("websocket.connect", "websocket.disconnect")
+
+
+async def session_user_alive(scope) -> bool:
+    """Is the session the socket opened with still there, for the same user?
+
+    The scope's session and user were read once, at the handshake. Logging out deletes
+    the session; a password change no longer matches its hash; an expired session does
+    not load; a deactivated user is not returned by the backend. So a fresh read of the
+    session answers for all four.
+    """
+    user = scope.get("user")
+    key = getattr(scope.get("session"), "session_key", None)
+    if user is None or not user.is_authenticated or not key:
+        return False
+    fresh = await get_user({"session": import_module(settings.SESSION_ENGINE).SessionStore(key)})
+    return fresh.is_authenticated and fresh.pk == user.pk
 
 
 class _ProgressConsumer(AsyncWebsocketConsumer):
     groups: list[str] = []
+    # Set once the socket is accepted for a user; from then on every event and message
+    # first checks that the user is still logged in.
+    watching: bool = False
+    ended: bool = False
+
+    async def dispatch(self, message: dict) -> None:
+        """Relay nothing to, and take nothing from, a user who has logged out: the
+        socket closes with 4401 at its next event or message instead."""
+        if self.watching and message["type"] not in _UNCHECKED_MESSAGES:
+            if self.ended:
+                return
+            if not await session_user_alive(self.scope):
+                self.ended = True
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+                return
+        await super().dispatch(message)
 
     async def _refuse(self, code: int) -> None:
         # Accept first so the browser sees our close code (a refused handshake is a bare 403).
@@ -58,6 +96,9 @@ class _ProgressConsumer(AsyncWebsocketConsumer):
         except ValueError:
             await self.send_error("bad_json", "the message is not JSON")
             return
+        except RecursionError:  # e.g. thousands of nested lists: the decoder gives up, so do we
+            await self.send_error("bad_json", "the message nests too deeply")
+            return
         action = message.get("action") if isinstance(message, dict) else None
         handler = getattr(self, f"action_{action}", None) if isinstance(action, str) and action.isidentifier() else None
         if handler is None:
@@ -86,6 +127,7 @@ class SummaryProgressConsumer(_ProgressConsumer):
             await self._refuse(CLOSE_NOT_FOUND)
             return
         await self.accept()
+        self.watching = True
         await self.send_json({"type": "snapshot", **snapshot})
 
     async def disconnect(self, code):
@@ -130,6 +172,7 @@ class QueueConsumer(_ProgressConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         items = await database_sync_to_async(progress.queue_snapshot)()
         await self.accept()
+        self.watching = True
         await self.send_json({"type": "snapshot", "items": items})
 
     async def disconnect(self, code):
@@ -138,3 +181,12 @@ class QueueConsumer(_ProgressConsumer):
 
     async def queue_event(self, message: dict) -> None:
         await self.send_json({"type": "queue", **message["event"]})
+
+
+class UnknownRouteConsumer(AsyncWebsocketConsumer):
+    """Every websocket path no route matches: accepted only to close with 4404, so a
+    mistyped or probing URL ends cleanly instead of raising in the router."""
+
+    async def connect(self):
+        await self.accept()
+        await self.close(code=CLOSE_NOT_FOUND)

@@ -1,4 +1,5 @@
-"""Websocket routes; summarizer_site/asgi.py wraps them in the origin check and the session auth."""
+"""Websocket routes; summarizer_site/routing.py adds a catch-all and wraps them in the origin
+check and the session auth."""
 
 from django.urls import path
 

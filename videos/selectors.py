@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 
 from inference.schema import TemplateShape
 
-from .models import Summary, SummaryGeneralTopic
+from .models import PromptTemplate, Summary, SummaryGeneralTopic
 
 
 def summary_detail(*, pk: int) -> Summary:
@@ -45,4 +45,14 @@ def summary_shape(summary: Summary) -> TemplateShape | None:
     try:
         return summary.template.shape()
     except (TypeError, ValueError, KeyError):
+        return None
+
+
+def template_named(value) -> PromptTemplate | None:
+    """The template a form field names by its id; None when the field is empty, not a
+    number (a hand-made request) or names no template, so the caller answers with a form
+    error rather than a server error."""
+    try:
+        return PromptTemplate.objects.filter(pk=int(value)).first()
+    except (TypeError, ValueError, OverflowError):
         return None

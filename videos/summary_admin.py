@@ -10,6 +10,7 @@ from django.utils.html import format_html
 
 from .models import PromptTemplate, Summary, SummaryGeneralTopic, SummaryJob, SummaryResult, SummaryTopic, Topic, Video
 from .quality import result_quality
+from .selectors import template_named
 from .services import curation, jobs, summaries
 
 
@@ -64,17 +65,18 @@ class SummaryTopicInline(ReadOnlyInline, admin.TabularInline):
 class SummaryAdmin(admin.ModelAdmin):
     list_display = ("id", "video", "template", "status", "is_current", "model_short", "created_at")
     list_filter = ("status", "is_current", "template", "model_id", "created_at")
-    search_fields = ("video__youtube_id", "video__title", "video__slug", "search_text", "job__error_message")
+    search_fields = ("video__youtube_id", "video__title", "video__slug", "result__search_text", "job__error_message")
     raw_id_fields = ("video",)
     # The content is the model's output, checked against the template: edited nowhere but by
     # generating again. Whether it is current is the one choice a curator makes (an action).
-    readonly_fields = ("video", "template", "model_id", "requested_by", "status", "is_current", "created_at", "finished_at")
-    fields = (*readonly_fields, "examples")
-    filter_horizontal = ("examples",)
+    # The examples it was generated with are a record too, not a choice.
+    readonly_fields = fields = (
+        "video", "template", "model_id", "requested_by", "status", "is_current", "created_at", "finished_at", "examples",
+    )
     inlines = [SummaryJobInline, SummaryResultInline, SummaryGeneralTopicInline, SummaryTopicInline]
     actions = ["promote_to_example", "regenerate", "make_current"]
 
-    @admin.action(description="Promote to a few-shot example (inactive until a curator turns it on)")
+    @admin.action(description="Promote to a few-shot example (inactive until a curator turns it on)", permissions=["promote"])
     def promote_to_example(self, request, queryset):
         for summary in queryset.select_related("video", "template"):
             try:
@@ -88,7 +90,7 @@ class SummaryAdmin(admin.ModelAdmin):
                     messages.SUCCESS,
                 )
 
-    @admin.action(description="Make the selected summaries current for their videos")
+    @admin.action(description="Make the selected summaries current for their videos", permissions=["change"])
     def make_current(self, request, queryset):
         for summary in queryset:
             try:
@@ -96,11 +98,11 @@ class SummaryAdmin(admin.ModelAdmin):
             except summaries.IllegalTransition as exc:
                 self.message_user(request, str(exc), messages.ERROR)
 
-    @admin.action(description="Regenerate the selected summaries' videos with another template or model")
+    @admin.action(description="Regenerate the selected summaries' videos with another template or model", permissions=["regenerate"])
     def regenerate(self, request, queryset):
         templates = PromptTemplate.objects.order_by("name", "-version")
         if request.POST.get("confirm"):
-            template = PromptTemplate.objects.filter(pk=request.POST.get("template") or 0).first()
+            template = template_named(request.POST.get("template"))
             if template is None:
                 self.message_user(request, "Choose a template version.", messages.ERROR)
                 return None
@@ -123,6 +125,17 @@ class SummaryAdmin(admin.ModelAdmin):
             {**self.admin_site.each_context(request), "title": "Regenerate summaries", "summaries": queryset,
              "templates": templates, "opts": self.model._meta, "action": "regenerate"},
         )
+
+    def has_add_permission(self, request):
+        return False  # a summary comes from submitting a video, never from a blank form
+
+    # Each action asks for the permission of what it does (an action without one is open
+    # to every staff user who may merely view summaries).
+    def has_promote_permission(self, request):
+        return request.user.has_perm("videos.add_fewshotexample")
+
+    def has_regenerate_permission(self, request):
+        return request.user.has_perm("videos.regenerate_summary")
 
     @admin.display(description="model")
     def model_short(self, obj):

@@ -2,14 +2,15 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from ..services import curation, jobs, summaries
-from ..models import PromptTemplate, Summary
+from ..models import Summary
 from ..quality import summary_quality
+from ..selectors import template_named
 
 
 def _done_summary(pk) -> Summary:
@@ -22,6 +23,8 @@ def _done_summary(pk) -> Summary:
     )
 
 
+@require_GET
+@permission_required("videos.view_summary", raise_exception=True)
 def compare(request):
     """Two done summaries of the same video side by side; defaults to the
     current one against the newest other."""
@@ -62,7 +65,9 @@ def regenerate(request, pk):
     summary = get_object_or_404(Summary.objects.select_related("video", "template"), pk=pk)
     template = summary.template
     if request.POST.get("template"):
-        template = get_object_or_404(PromptTemplate, pk=request.POST["template"])
+        template = template_named(request.POST["template"])
+        if template is None:
+            return HttpResponseBadRequest("Choose one of the listed template versions.")
     model_id = request.POST.get("model_id", "").strip() or None
     try:
         new = jobs.summary_submit(video=summary.video, template=template, model_id=model_id, user=request.user)
