@@ -153,7 +153,8 @@ def prepare(seed: int, *, queries: int) -> tuple[str, list[tuple[str, str]], lis
     ids = list(Summary.objects.current().values_list("pk", flat=True).order_by("?")[:2000])
     if not ids:
         raise SystemExit("no summaries: run `manage.py make_synthetic_summaries 100000` first")
-    user, _ = get_user_model().objects.get_or_create(username=BENCH_USER)
+    # Staff: only staff responses say whether the result cache answered (cache;desc=).
+    user, _ = get_user_model().objects.update_or_create(username=BENCH_USER, defaults={"is_staff": True})
     group, created = Group.objects.get_or_create(name="Viewers")
     if created:
         group.permissions.add(Permission.objects.get(content_type__app_label="videos", codename="view_summary"))

@@ -7,9 +7,11 @@ private Redis started by `bin/run`, and the small CPU model from the
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -107,11 +109,15 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "simple_history",
+    "csp",
+    "axes",
     "videos",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -123,6 +129,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "summarizer_site.urls"
@@ -147,6 +155,12 @@ TEMPLATES = [
 
 ASGI_APPLICATION = "summarizer_site.routing.application"
 WSGI_APPLICATION = None
+
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -281,15 +295,83 @@ YOUTUBE_PROXY_HTTPS = env.str("YOUTUBE_PROXY_HTTPS", default="")
 YOUTUBE_MAX_RETRIES = env.int("YOUTUBE_MAX_RETRIES", default=3)
 SUBTITLE_MAX_BYTES = env.int("SUBTITLE_MAX_BYTES", default=2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(SUBTITLE_MAX_BYTES * 2, 2_621_440)
+# A file past SUBTITLE_MAX_BYTES is dropped as it streams in (summarizer_site.uploads),
+# never read whole; the page then says it was too large.
+FILE_UPLOAD_HANDLERS = [
+    "summarizer_site.uploads.UploadSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
+# --- The generation queue -----------------------------------------------------
+# Summaries one user may have queued or running at once (staff, who curate, are not
+# held to it), and everyone together. One paste can add 500 videos: past a cap a video
+# is still added, its summary is not queued, and the page says so. 0: no cap.
+SUMMARY_QUEUE_PER_USER = env.int("SUMMARY_QUEUE_PER_USER", default=50)
+SUMMARY_QUEUE_MAX = env.int("SUMMARY_QUEUE_MAX", default=1000)
+
+# --- HTTPS ---------------------------------------------------------------------
+# HTTPS=1: browsers reach the site through a TLS proxy in front of daphne. The proxy's
+# X-Forwarded-Proto header tells Django the scheme the browser used (the proxy must set
+# it, replacing any a client sent); plain HTTP is redirected, cookies travel over HTTPS
+# only, and HSTS tells browsers to use nothing else.
+HTTPS = env.bool("HTTPS", default=False)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=HTTPS)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=HTTPS)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    # A year: what browsers remember. A first deployment may start lower (3600) to try it.
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        # Putting the domain on browsers' preload lists is its owner's choice, not a default.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
-    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
-    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+
+# --- Content-Security-Policy (django-csp) ------------------------------------------
+# Scripts, styles and connections from this site only, and no inline script, style or
+# event handler: text a model or a transcript wrote can never run as code in a page.
+# 'self' covers the progress pages' websocket (ws:/wss: to this host, CSP level 3); the
+# catalogue's thumbnails come from YouTube's image host.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "https://i.ytimg.com"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        **({"upgrade-insecure-requests": True} if HTTPS else {}),
+    }
+}
+
+# --- Login throttling (django-axes) ----------------------------------------------
+# AXES_FAILURE_LIMIT failed logins in a row lock out the username (from any address) and
+# the client address (for any username) for AXES_COOLOFF_MINUTES (0: until an admin
+# unlocks it, `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS`): guessing one
+# password from many addresses, or many passwords from one address, is stopped. The price:
+# someone who types a colleague's name with wrong passwords locks that colleague out for
+# the cool-off. AXES_LOCKOUT_BY="username+ip_address" locks only the pair instead.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+_cooloff_minutes = env.int("AXES_COOLOFF_MINUTES", default=15)
+AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes) if _cooloff_minutes > 0 else None
+AXES_LOCKOUT_PARAMETERS = [
+    item.split("+") if "+" in item else item for item in env.list("AXES_LOCKOUT_BY", default=["username", "ip_address"])
+]
+# A successful login forgets the typos before it.
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
 
 LOGGING = {
     "version": 1,
@@ -300,5 +382,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
+        # Failed logins and lockouts (warnings) are logged; not a few lines for every good login.
+        "axes": {"level": "WARNING"},
     },
 }

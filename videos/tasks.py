@@ -77,11 +77,13 @@ def generate_summary(self, summary_id: int) -> None:
     retry_jitter=True,
     max_retries=settings.YOUTUBE_MAX_RETRIES,
 )
-def fetch_transcript_task(self, video_id: int) -> None:
+def fetch_transcript_task(self, video_id: int, queue_summary: bool = True) -> None:
     """One attempt at a video's YouTube captions. The last allowed attempt
-    stores a failure instead of raising, so the video never stays "fetching"."""
+    stores a failure instead of raising, so the video never stays "fetching".
+    queue_summary is off for a video added past a queue cap (services.queue_caps)."""
     ingestion.transcript_fetch(
-        video_id=video_id, attempt=self.request.retries + 1, retry=self.request.retries < self.max_retries
+        video_id=video_id, attempt=self.request.retries + 1, retry=self.request.retries < self.max_retries,
+        queue_summary=queue_summary,
     )
 
 

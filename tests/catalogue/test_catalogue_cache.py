@@ -16,7 +16,7 @@ from tests.videos.factories import SummaryFactory
 from videos.models import Summary
 from videos.services.summaries import summary_make_current, summary_store_result, summary_transition
 
-from .helpers import make_summary, reference_template
+from .helpers import make_summary, reference_template, viewer
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +31,16 @@ def cache_state(response) -> str:
 
 def card_titles(html: bytes) -> list[str]:
     return re.findall(r'<h2><a href="[^"]+">([^<]*)</a></h2>', html.decode())
+
+
+@pytest.fixture
+def viewer_client(client, db):
+    """A staff viewer: only staff are told whether the cache answered (Server-Timing)."""
+    user = viewer()
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    client.force_login(user)
+    return client
 
 
 @pytest.fixture

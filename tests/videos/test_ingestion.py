@@ -111,7 +111,7 @@ https://www.youtube.com/watch?v=lauywdXKEXI
 
 def test_twenty_mixed_lines_get_one_outcome_each(django_capture_on_commit_callbacks, monkeypatch):
     queued = []
-    monkeypatch.setattr(ingestion, "_enqueue_fetch", queued.append)
+    monkeypatch.setattr(ingestion, "_enqueue_fetch", lambda pk, **options: queued.append(pk))
     VideoFactory(youtube_id="lauywdXKEXI")  # already in the catalogue
     with django_capture_on_commit_callbacks(execute=True):
         report = ingestion.videos_submit(text=MIXED, user=UserFactory())
@@ -129,7 +129,7 @@ def test_twenty_mixed_lines_get_one_outcome_each(django_capture_on_commit_callba
 
 
 def test_a_queue_that_cannot_be_reached_leaves_no_video_fetching(django_capture_on_commit_callbacks, monkeypatch):
-    def broken(pk):
+    def broken(pk, **options):
         raise ConnectionError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
 
     monkeypatch.setattr(ingestion, "_enqueue_fetch", broken)
@@ -142,7 +142,7 @@ def test_a_queue_that_cannot_be_reached_leaves_no_video_fetching(django_capture_
 
 
 def test_submitting_the_same_paste_again_adds_nothing(monkeypatch):
-    monkeypatch.setattr(ingestion, "_enqueue_fetch", lambda pk: None)
+    monkeypatch.setattr(ingestion, "_enqueue_fetch", lambda pk, **options: None)
     ingestion.videos_submit(text=MIXED)
     again = ingestion.videos_submit(text=MIXED)
     assert again.added == []

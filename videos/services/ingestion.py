@@ -17,6 +17,7 @@ from ..ingest.subtitles import SubtitleError, parse_subtitle_file
 from ..ingest.urls import canonical_url, parse_lines
 from ..models import Transcript, Video
 from . import jobs
+from .queue_caps import QueueFull, queue_room
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +35,15 @@ class SubmitOutcome:
     status: str  # "added" | "exists" | "duplicate" | "invalid"
     message: str
     video: Video | None = None
+    # False for a video added past a queue cap: its transcript is fetched, no summary queued.
+    summary_queued: bool = True
 
 
 @dataclass
 class SubmitReport:
     outcomes: list[SubmitOutcome] = field(default_factory=list)
+    # Why the videos in not_queued get no summary (queue_caps), when some do not.
+    queue_reason: str = ""
 
     def by_status(self, status: str) -> list[SubmitOutcome]:
         return [o for o in self.outcomes if o.status == status]
@@ -46,6 +51,10 @@ class SubmitReport:
     @property
     def added(self) -> list[SubmitOutcome]:
         return self.by_status("added")
+
+    @property
+    def not_queued(self) -> list[SubmitOutcome]:
+        return [o for o in self.added if not o.summary_queued]
 
 
 def fetch_settings() -> FetchSettings:
@@ -57,19 +66,20 @@ def fetch_settings() -> FetchSettings:
     )
 
 
-def _enqueue_fetch(video_id: int) -> None:
-    tasks.fetch_transcript_task.delay(video_id)
+def _enqueue_fetch(video_id: int, queue_summary: bool = True) -> None:
+    tasks.fetch_transcript_task.delay(video_id, queue_summary=queue_summary)
 
 
-def transcript_fetch_enqueue(*, video_id: int) -> str | None:
-    """Mark the video as fetching and send its fetch task. When the queue cannot
+def transcript_fetch_enqueue(*, video_id: int, queue_summary: bool = True) -> str | None:
+    """Mark the video as fetching and send its fetch task (which queues a summary
+    once the transcript is stored, when `queue_summary`). When the queue cannot
     be reached the video is marked failed with that reason (never left
     "fetching" with no task behind it) and the reason is returned."""
     Video.objects.filter(pk=video_id).update(
         transcript_state=Video.TranscriptState.FETCHING, transcript_error_code="", transcript_error=""
     )
     try:
-        _enqueue_fetch(video_id)
+        _enqueue_fetch(video_id, queue_summary=queue_summary)
     except Exception as exc:  # kombu and redis raise several kinds
         reason = f"Could not reach the queue: {str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__}"
         Video.objects.filter(pk=video_id).update(
@@ -84,8 +94,13 @@ def transcript_fetch_enqueue(*, video_id: int) -> str | None:
 def videos_submit(*, text: str, user=None) -> SubmitReport:
     """Add every new video of a paste (one URL or id per line) and queue its
     transcript, then its summary. Duplicates in the paste or in the catalogue
-    are reported, never added twice; every line gets one outcome."""
+    are reported, never added twice; every line gets one outcome. Videos past a
+    queue cap (queue_caps) are added and get their transcript, not a summary,
+    and their lines say so."""
     parsed = parse_lines(text)
+    # Counted before this paste's videos exist: they would count themselves.
+    room = queue_room(user=user, count_fetching=True)
+    with_summaries = 0
     outcomes: list[SubmitOutcome] = []
     for err in parsed.errors:
         outcomes.append(SubmitOutcome(err.line, err.input, "invalid", err.message))
@@ -108,15 +123,24 @@ def videos_submit(*, text: str, user=None) -> SubmitReport:
         video = Video.objects.create(
             youtube_id=p.video_id, url=canonical_url(p.video_id), added_by=user, transcript_state=Video.TranscriptState.FETCHING
         )
-        outcomes.append(SubmitOutcome(p.line, p.input, "added", f"line {p.line}: {p.video_id} added", video))
-        transaction.on_commit(lambda pk=video.pk: transcript_fetch_enqueue(video_id=pk))
+        with_summary = room.left is None or with_summaries < room.left
+        with_summaries += with_summary
+        message = f"line {p.line}: {p.video_id} added"
+        if not with_summary:
+            message += f"; its summary is not queued ({room.reason}): queue it from its video page later"
+        outcomes.append(SubmitOutcome(p.line, p.input, "added", message, video, summary_queued=with_summary))
+        transaction.on_commit(lambda pk=video.pk, q=with_summary: transcript_fetch_enqueue(video_id=pk, queue_summary=q))
     outcomes.sort(key=lambda o: o.line)
-    return SubmitReport(outcomes)
+    report = SubmitReport(outcomes)
+    report.queue_reason = room.reason if report.not_queued else ""
+    return report
 
 
 def _queue_summary(video: Video, user=None) -> None:
     try:
         jobs.summary_submit(video=video, user=user)
+    except QueueFull as exc:
+        log.warning("video %s: summary not queued: %s", video.youtube_id, exc)
     except Exception:  # a transcript is still worth keeping when queuing fails
         log.exception("could not queue a summary for video %s", video.youtube_id)
 

@@ -29,6 +29,7 @@ from .. import progress, tasks
 from ..models import PromptTemplate, Summary, SummaryJob, SummaryResult, Transcript, Video
 from ..quality import summary_figures
 from .curation import template_spec
+from .queue_caps import queue_admit
 from .summaries import IllegalTransition, summary_store_result, summary_transition
 from .templates import template_default
 
@@ -94,7 +95,8 @@ def summary_submit(*, video: Video, template: PromptTemplate | None = None, mode
     summary of the same video, template and model is returned as it is: no
     second job. When the queue cannot be reached the summary is marked failed
     ("could not reach the queue") and QueueUnavailable is raised, so no summary
-    ever waits as queued with no task behind it.
+    ever waits as queued with no task behind it. A new summary past a queue cap is
+    refused (queue_caps.QueueFull) and nothing is written.
     """
     if settings.CELERY_BROKER_URL.startswith("memory://") and not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
         raise QueueUnavailable(
@@ -104,6 +106,7 @@ def summary_submit(*, video: Video, template: PromptTemplate | None = None, mode
     with transaction.atomic():
         summary, created = summary_create(video=video, template=template, model_id=model_id, user=user)
         if created:
+            queue_admit(user=user)
             task_id = summary.job.task_id
             transaction.on_commit(lambda: _summary_enqueue(summary_id=summary.pk, task_id=task_id))
     return summary
@@ -332,6 +335,7 @@ def summary_fail_timed_out(*, summary_id: int) -> Summary | None:
 
 
 def summary_may_cancel(*, user, summary: Summary) -> bool:
+    """Its requester may cancel it; anyone else's takes `videos.cancel_summary` (Curators only)."""
     if user is None:
         return True  # the system itself (CLI, admin actions)
     if not getattr(user, "is_authenticated", False):

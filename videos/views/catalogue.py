@@ -8,6 +8,7 @@ attachments: JSON as the summary was stored, Markdown as plain text.
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass
 
@@ -59,10 +60,9 @@ def catalogue(request):
             cache.put("filters", gen, filters, key)
         response = render(request, "videos/catalogue.html", {"filters": filters, "results": results})
     patch_vary_headers(response, ["HX-Request"])
-    response["Server-Timing"] = (
-        f"view;dur={(time.perf_counter() - started) * 1000:.1f}, "
-        f"cache;desc={'hit' if hit else 'miss' if gen is not None else 'off'}"
-    )
+    response["Server-Timing"] = f"view;dur={(time.perf_counter() - started) * 1000:.1f}"
+    if request.user.is_staff:  # a hit tells that someone asked this search before: staff only
+        response["Server-Timing"] += f", cache;desc={'hit' if hit else 'miss' if gen is not None else 'off'}"
     return response
 
 
@@ -210,39 +210,69 @@ def summary_json(request, pk: int):
     return _attachment(response, f"summary-{summary.pk}-{summary.video.youtube_id}.json")
 
 
-def _one_line(text) -> str:
-    # A model-written newline must not start a heading or a list item of its own.
-    return " ".join(str(text).split())
+# What a Markdown renderer would read as markup in one line of text. A model, a transcript
+# or a video's uploader wrote these strings: the export shows them as they are, and nothing
+# in them may become a tag, a link, emphasis or a block of its own.
+_MD_ALWAYS = re.compile(r"([\\`*\[\]~])")  # escapes, code, emphasis, links, strikethrough
+_MD_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")  # inside a word (snake_case) it is inert
+_MD_BLOCK_START = re.compile(r"^(?:[#>+=|-]|\d+(?=[.)]))")  # heading, quote, list, setext, table
+_MD_CLOSING_HASHES = re.compile(r"(?<=\s)(#+)$")  # would end an ATX heading
+_HTML_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")  # a tag, comment or autolink; "a < b" is text
+_HTML_ENTITY = re.compile(r"&(?=#?\w+;)")  # "&lt;" would show "<"; "Tom & Jerry" is text
+
+
+def _inline(text) -> str:
+    """``text`` as one line of Markdown that shows it literally. Whitespace is collapsed,
+    so a model-written newline cannot start a heading or a list item of its own; HTML is
+    escaped as entities (every Markdown flavour reads those), Markdown with backslashes,
+    and only where it would be markup, so ordinary text reads as it is."""
+    text = " ".join(str(text).split())
+    text = _HTML_ENTITY.sub("&amp;", text)
+    text = _HTML_TAG_START.sub("&lt;", text)
+    text = _MD_ALWAYS.sub(r"\\\1", text)
+    text = _MD_UNDERSCORE.sub(r"\\_", text)
+    text = _MD_CLOSING_HASHES.sub(lambda m: "\\#" * len(m.group(1)), text)
+    match = _MD_BLOCK_START.match(text)
+    if match:  # a digit run keeps its digits and has its "." or ")" escaped
+        end = match.end()
+        text = text[:end] + "\\" + text[end:] if match.group()[0].isdigit() else "\\" + text
+    return text
 
 
 def summary_markdown(summary: Summary, shape: TemplateShape | None) -> str:
+    """The "Download Markdown" text. Every string a model, a transcript, a curator or an
+    uploader wrote goes through ``_inline``; the markup is this function's own."""
     video = summary.video
-    lines = [f"# {_one_line(video.display_title)}", ""]
+    lines = [f"# {_inline(video.display_title)}", ""]
     if video.channel:
-        lines.append(f"Channel: {_one_line(video.channel)}  ")
-    lines += [f"Video: {video.watch_url}  ", f"Summary #{summary.pk}: template {summary.template.label}, model {summary.model_id}", ""]
+        lines.append(f"Channel: {_inline(video.channel)}  ")
+    lines += [
+        f"Video: {video.watch_url}  ",
+        f"Summary #{summary.pk}: template {_inline(summary.template.label)}, model {_inline(summary.model_id)}",
+        "",
+    ]
     quality = summary_quality(summary)
     if quality.measured:
         lines += ["Quality: " + "; ".join(f.text for f in quality.figures) + ".", ""]
         if quality.needs_review:
             lines += ["**Needs review:** " + "; ".join(quality.reasons) + ".", ""]
-    lines += ["## Introduction", "", _one_line(summary.introduction), ""]
+    lines += ["## Introduction", "", _inline(summary.introduction), ""]
     for section in _sections(summary):
-        lines += [f"## {_one_line(section.title)}", ""]
+        lines += [f"## {_inline(section.title)}", ""]
         if section.url:
             # The seconds too, for a reader that parses the file.
             lines += [f"[{section.span}]({section.url}) of the video ({section.start:g} s to {section.end:g} s)", ""]
-        lines += [f"- {_one_line(b)}" for b in section.bullets]
+        lines += [f"- {_inline(b)}" for b in section.bullets]
         if section.topics:
-            lines += ["", "Topics: " + ", ".join(_one_line(t) for t in section.topics)]
+            lines += ["", "Topics: " + ", ".join(_inline(t) for t in section.topics)]
         lines.append("")
     topics = _summary_topics(summary)
     if topics:
-        lines += ["## Topics", "", *[f"- {_one_line(t)}" for t in topics], ""]
+        lines += ["## Topics", "", *[f"- {_inline(t)}" for t in topics], ""]
     general = general_topics(summary_general(summary), shape)
     if general:
         lines += ["## General topics", ""]
-        lines += [f"- {_one_line(g.field)}: {g.complexity:.2f}" + (f" ({g.label})" if g.label else "") for g in general]
+        lines += [f"- {_inline(g.field)}: {g.complexity:.2f}" + (f" ({_inline(g.label)})" if g.label else "") for g in general]
         lines.append("")
     return "\n".join(lines)
 

@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
+from summarizer_site.uploads import refused_uploads, upload_limit
+
 from ..forms import SubmitForm, UploadForm, UploadNewForm
 from ..ingest.urls import canonical_url
 from ..models import Video
@@ -22,6 +24,21 @@ def _queue_summary(request, video) -> None:
         messages.error(request, f"Could not queue a summary: {exc}")
     else:
         messages.success(request, f"Summary #{summary.pk} queued.")
+
+
+def _upload_form(form_class, request, **kwargs):
+    """The bound upload form, and the status its page gets when it is invalid: 413 when
+    the file was dropped for its size as it arrived (summarizer_site.uploads), which
+    the form alone would only call missing."""
+    form = form_class(request.POST, request.FILES, **kwargs)
+    refused = refused_uploads(request)
+    if not refused:
+        return form, 400
+    form.is_valid()
+    form.errors["file"] = form.error_class(
+        [f"{refused[0]} is larger than {upload_limit() // 1024} KiB, the most a subtitle file may be; nothing was stored."]
+    )
+    return form, 413
 
 
 def _store_upload(request, video, form) -> bool:
@@ -46,13 +63,14 @@ def submit(request):
     report = None
     if request.method == "POST" and form.is_valid():
         report = ingestion.videos_submit(text=form.cleaned_data["urls"], user=request.user)
-    return render(request, "videos/submit.html", {"form": form, "upload_form": upload_form, "report": report})
+    context = {"form": form, "upload_form": upload_form, "report": report}
+    return render(request, "videos/submit.html", context, status=400 if form.errors else 200)
 
 
 @permission_required("videos.add_video", raise_exception=True)
 @require_POST
 def upload_new(request):
-    form = UploadNewForm(request.POST, request.FILES, prefix="upload")
+    form, status = _upload_form(UploadNewForm, request, prefix="upload")
     if form.is_valid():
         video_id = form.cleaned_data["url"]
         with transaction.atomic():
@@ -64,9 +82,10 @@ def upload_new(request):
                 transaction.set_rollback(True)
         if stored:
             return redirect("videos:video", youtube_id=video_id)
-    return render(request, "videos/submit.html", {"form": SubmitForm(), "upload_form": form, "report": None}, status=400)
+    return render(request, "videos/submit.html", {"form": SubmitForm(), "upload_form": form, "report": None}, status=status)
 
 
+@permission_required("videos.view_video", raise_exception=True)
 def video_list(request):
     state = request.GET.get("state", "")
     videos = Video.objects.select_related("transcript").order_by("-added_at", "-id")
@@ -76,14 +95,15 @@ def video_list(request):
     return render(request, "videos/video_list.html", {"page": page, "state": state, "states": Video.TranscriptState.choices})
 
 
+@permission_required(("videos.view_video", "videos.view_transcript"), raise_exception=True)
 def video_detail(request, youtube_id):
     video = get_object_or_404(Video.objects.select_related("transcript", "added_by"), youtube_id=youtube_id)
-    form = UploadForm()
+    form, status = UploadForm(), 200
     if request.method == "POST":
         if not request.user.has_perm("videos.add_transcript"):
             messages.error(request, "You may not upload transcripts.")
             return redirect("videos:video", youtube_id=youtube_id)
-        form = UploadForm(request.POST, request.FILES)
+        form, status = _upload_form(UploadForm, request)
         if form.is_valid() and _store_upload(request, video, form):
             return redirect("videos:video", youtube_id=youtube_id)
     summaries = video.summaries.select_related("template", "job").order_by("-created_at")
@@ -91,7 +111,7 @@ def video_detail(request, youtube_id):
         request,
         "videos/video_detail.html",
         {"video": video, "transcript": getattr(video, "transcript", None), "form": form, "summaries": summaries},
-        status=400 if form.is_bound and form.errors else 200,
+        status=status if form.is_bound and form.errors else 200,
     )
 
 
