@@ -373,13 +373,70 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 
+# --- The REST API (api/: Django REST framework, drf-spectacular) -------------------------
+# /api/v1/ for scripts and bots: tokens (api.models.ApiToken) or the browser's session, the
+# pages' permissions, one JSON error shape, a request rate per token (API_TOKEN_RATE, e.g.
+# "600/min"; API_SESSION_RATE for browsers, API_ANON_RATE for requests without credentials).
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar", "api"]
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.StrictJSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env.str("API_TOKEN_RATE", default="600/min"),
+        "user": env.str("API_SESSION_RATE", default="600/min"),
+        "anon": env.str("API_ANON_RATE", default="60/min"),
+    },
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # No OPTIONS metadata and no ?format=: fewer ways in, one way out (JSON).
+    "DEFAULT_METADATA_CLASS": None,
+    "URL_FORMAT_OVERRIDE": None,
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CS video summaries API",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from the drf-spectacular-sidecar wheel's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.postprocess"],
+    "ENUM_NAME_OVERRIDES": {
+        "SummaryStatusEnum": "videos.models.Summary.Status",
+        "SubmitOutcomeStatusEnum": "api.serializers.OUTCOME_STATUSES",
+    },
+}
+
+
+def _refusal_in_one_line(record) -> bool:
+    """A refused request (403) is logged as its one line, "Forbidden (Permission denied):
+    /path": the PermissionDenied traceback only says where the refusal was raised, and
+    many of them would bury the errors that matter."""
+    if getattr(record, "status_code", None) == 403:
+        record.exc_info = record.exc_text = None
+    return True
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"refusal_in_one_line": {"()": "django.utils.log.CallbackFilter", "callback": _refusal_in_one_line}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # django.request logs each refused request with the PermissionDenied's traceback.
+        "django.request": {"filters": ["refusal_in_one_line"]},
         "django.db.backends": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
         # Failed logins and lockouts (warnings) are logged; not a few lines for every good login.

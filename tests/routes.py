@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLResolver, get_resolver
 
+from api.services import token_create
 from tests.catalogue.helpers import make_summary
 from tests.videos.factories import ExampleFactory, SummaryFactory, TemplateFactory, TranscriptFactory, UserFactory
 from videos.models import Topic, Video
@@ -102,10 +103,13 @@ PATHS: dict[str, str] = {
     "queue/": "/queue/",
     "videos/": "/videos/",
     "videos/add/": "/videos/add/",
+    "videos/add/result/<str:key>/": "/videos/add/result/not-kept/",
     "videos/upload/": "/videos/upload/",
     "videos/<str:youtube_id>/": "/videos/{video}/",
+    "videos/<str:youtube_id>/transcript-state/": "/videos/{video}/transcript-state/",
     "videos/<str:youtube_id>/fetch/": "/videos/{video}/fetch/",
     "videos/<str:youtube_id>/summarize/": "/videos/{video}/summarize/",
+    "summaries/queue-seed/": "/summaries/queue-seed/",
     "accounts/login/": "/accounts/login/",
     "accounts/logout/": "/accounts/logout/",
     "admin/": "/admin/",
@@ -116,7 +120,7 @@ PATHS: dict[str, str] = {
     "admin/autocomplete/": "/admin/autocomplete/",
     "admin/jsi18n/": "/admin/jsi18n/",
     "admin/r/<path:content_type_id>/<path:object_id>/": "/admin/r/{video_type}/{video_pk}/",
-    "admin/(?P<app_label>auth|axes|videos)/$": "/admin/videos/",
+    "admin/(?P<app_label>auth|axes|videos|api)/$": "/admin/videos/",
     "admin/(?P<url>.*)$": "/admin/nope/",
     "admin/auth/user/<id>/password/": "/admin/auth/user/{owner}/password/",
     "admin/videos/fewshotexample/validate/": "/admin/videos/fewshotexample/validate/",
@@ -130,6 +134,29 @@ PATHS: dict[str, str] = {
     **_admin_model("videos/transcript", obj="transcript"),
     **_admin_model("videos/prompttemplate", obj="template", history_form=True),
     **_admin_model("videos/fewshotexample", obj="example", history_form=True),
+    **_admin_model("api/apitoken", obj="token"),
+    "api/v1/summaries/": "/api/v1/summaries/",
+    "api/v1/summaries/<int:pk>/": "/api/v1/summaries/{summary}/",
+    "api/v1/summaries/<int:pk>/export.json": "/api/v1/summaries/{summary}/export.json",
+    "api/v1/summaries/<int:pk>/export.md": "/api/v1/summaries/{summary}/export.md",
+    "api/v1/summaries/<int:pk>/make-current/": "/api/v1/summaries/{other}/make-current/",
+    "api/v1/videos/": "/api/v1/videos/",
+    "api/v1/videos/<str:youtube_id>/": "/api/v1/videos/{video}/",
+    "api/v1/videos/<str:youtube_id>/transcript/": "/api/v1/videos/{video}/transcript/",
+    "api/v1/videos/<str:youtube_id>/transcript/fetch/": "/api/v1/videos/{video}/transcript/fetch/",
+    "api/v1/jobs/": "/api/v1/jobs/",
+    "api/v1/jobs/<int:pk>/": "/api/v1/jobs/{queued}/",
+    "api/v1/jobs/<int:pk>/cancel/": "/api/v1/jobs/{queued}/cancel/",
+    "api/v1/jobs/<int:pk>/progress/": "/api/v1/jobs/{queued}/progress/",
+    "api/v1/templates/": "/api/v1/templates/",
+    "api/v1/templates/<int:pk>/": "/api/v1/templates/{template}/",
+    "api/v1/examples/": "/api/v1/examples/",
+    "api/v1/examples/<int:pk>/": "/api/v1/examples/{example}/",
+    "api/v1/schema/": "/api/v1/schema/",
+    "api/v1/docs/": "/api/v1/docs/",
+    "api/v1/(?P<rest>.*)$": "/api/v1/nope/",
+    "api/tokens/": "/api/tokens/",
+    "api/tokens/<int:pk>/revoke/": "/api/tokens/{token}/revoke/",
 }
 
 
@@ -159,6 +186,7 @@ def world() -> dict[str, int | str]:
         "other": other.pk,
         "queued": queued.pk,
         "topic": Topic.objects.first().pk,
+        "token": token_create(user=owner, name="matrix")[0].pk,
         **{model: _axes_record(model) for model in AXES_MODELS},
     }
 

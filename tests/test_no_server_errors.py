@@ -62,7 +62,7 @@ PARAMS = [
     "a", "b", "template", "model_id", "next", "state", "page", "video", "q", "topic", "field", "cmin", "cmax",
     "sort", "needs_review", "urls", "url", "replace", "queue_summary", "answer", "upload-url", "upload-replace",
     "action", "_selected_action", "confirm", "select_across", "index", "o", "p", "e", "_popup", "_to_field",
-    "_changelist_filters", "base_revision", "name", "position", "is_active", "transcript", "instruction",
+    "_changelist_filters", "base_revision", "name", "position", "is_active", "transcript", "instruction", "ask",
 ]
 AWKWARD = [
     "abc", "-1", "0", "1.5", "1e309", "NaN", "inf", "99999999999999999999", "", " ", "%", "../", "<b>", "[]", "{}",

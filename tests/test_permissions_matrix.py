@@ -35,6 +35,7 @@ def _row(*outcomes):
 
 
 SITE_VIEWER = _row(LOGIN, 403, 200, 200, 200, 403)  # read pages: every group, not a bare account
+API_READ = _row(401, 403, 200, 200, 200, 403)  # the API reads as the pages do, with its own 401
 # The admin: a login page for anyone but staff; then the model permissions decide.
 ADMIN_NOBODY = _row(LOGIN, LOGIN, LOGIN, LOGIN, 403, 403)
 ADMIN_CURATOR_VIEWS = _row(LOGIN, LOGIN, LOGIN, LOGIN, 200, 403)
@@ -69,16 +70,24 @@ HTTP_MATRIX: dict[str, tuple[str, dict]] = {
     "queue/": ("GET", SITE_VIEWER),
     "videos/": ("GET", SITE_VIEWER),
     "videos/<str:youtube_id>/": ("GET", SITE_VIEWER),
+    # The video page's live transcript state (polled by htmx): as the video page.
+    "videos/<str:youtube_id>/transcript-state/": ("GET", SITE_VIEWER),
     # Only curators make a summary current or regenerate one.
     "summaries/<int:pk>/make-current/": ("POST", _row(LOGIN, 403, 403, 403, 302, 403)),
     "summaries/<int:pk>/regenerate/": ("POST", _row(LOGIN, 403, 403, 403, 302, 403)),
-    # The summary was queued by another curator: a submitter may cancel only their own.
+    # The summary was queued by another curator: a submitter may cancel only their own. The
+    # API's cancel comes first: it is a 409 once the summary is cancelled, the page a 302 either way.
+    "api/v1/jobs/<int:pk>/cancel/": ("POST", _row(401, 403, 403, 403, 200, 403)),
     "summaries/<int:pk>/cancel/": ("POST", _row(LOGIN, 403, 403, 403, 302, 403)),
     # Adding videos and queueing summaries: submitters and curators.
     "videos/add/": ("GET", _row(LOGIN, 403, 403, 200, 200, 403)),
+    # A paste's result, kept in the session: one this session does not hold goes back to the form.
+    "videos/add/result/<str:key>/": ("GET", _row(LOGIN, 403, 403, 302, 302, 403)),
     "videos/upload/": ("POST", _row(LOGIN, 403, 403, 400, 400, 403)),
     "videos/<str:youtube_id>/fetch/": ("POST", _row(LOGIN, 403, 403, 302, 302, 403)),
     "videos/<str:youtube_id>/summarize/": ("POST", _row(LOGIN, 403, 403, 302, 302, 403)),
+    # The empty catalogue's button: a summary of each seed video that has none.
+    "summaries/queue-seed/": ("POST", _row(LOGIN, 403, 403, 302, 302, 403)),
     "accounts/login/": ("GET", _row(200, 200, 200, 200, 200, 200)),
     "accounts/logout/": ("POST", _row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
     # The admin: staff only; a staff account without permissions sees an empty index.
@@ -93,7 +102,7 @@ HTTP_MATRIX: dict[str, tuple[str, dict]] = {
     # "View on site": videos have no page of their own there.
     "admin/r/<path:content_type_id>/<path:object_id>/": ("GET", _row(LOGIN, LOGIN, LOGIN, LOGIN, 404, 404)),
     # An app's index is a 404 for a staff account that may see none of its models.
-    "admin/(?P<app_label>auth|axes|videos)/$": ("GET", _row(LOGIN, LOGIN, LOGIN, LOGIN, 200, 404)),
+    "admin/(?P<app_label>auth|axes|videos|api)/$": ("GET", _row(LOGIN, LOGIN, LOGIN, LOGIN, 200, 404)),
     "admin/(?P<url>.*)$": ("GET", _row(LOGIN, LOGIN, LOGIN, LOGIN, 404, 404)),
     "admin/auth/user/<id>/password/": ("GET", ADMIN_NOBODY),
     # The curators' custom admin views ask for the example's permissions, not staff alone.
@@ -120,6 +129,35 @@ HTTP_MATRIX: dict[str, tuple[str, dict]] = {
     **_admin_model_rows("videos/fewshotexample", changelist=ADMIN_CURATOR_VIEWS, add=ADMIN_CURATOR_VIEWS,
                         history=ADMIN_CURATOR_VIEWS, delete=ADMIN_CURATOR_VIEWS, change=ADMIN_CURATOR_VIEWS,
                         history_form=ADMIN_CURATOR_VIEWS),
+    # API tokens: curators make and revoke anyone's (api migration 0002); a token is never deleted.
+    **_admin_model_rows("api/apitoken", changelist=ADMIN_CURATOR_VIEWS, add=ADMIN_CURATOR_VIEWS,
+                        history=ADMIN_CURATOR_VIEWS, delete=ADMIN_NOBODY, change=ADMIN_CURATOR_VIEWS),
+    # The API (tests/api has the matrix with tokens): its own 401 rather than the login page.
+    "api/v1/summaries/": ("GET", API_READ),
+    "api/v1/summaries/<int:pk>/": ("GET", API_READ),
+    "api/v1/summaries/<int:pk>/export.json": ("GET", API_READ),
+    "api/v1/summaries/<int:pk>/export.md": ("GET", API_READ),
+    "api/v1/summaries/<int:pk>/make-current/": ("POST", _row(401, 403, 403, 403, 200, 403)),
+    "api/v1/videos/": ("GET", API_READ),
+    "api/v1/videos/<str:youtube_id>/": ("GET", API_READ),
+    # No file sent: a 400 for those who may upload.
+    "api/v1/videos/<str:youtube_id>/transcript/": ("POST", _row(401, 403, 403, 400, 400, 403)),
+    # The video has a transcript already.
+    "api/v1/videos/<str:youtube_id>/transcript/fetch/": ("POST", _row(401, 403, 403, 409, 409, 403)),
+    "api/v1/jobs/": ("GET", API_READ),
+    "api/v1/jobs/<int:pk>/": ("GET", API_READ),
+    "api/v1/jobs/<int:pk>/progress/": ("GET", API_READ),
+    "api/v1/templates/": ("GET", API_READ),
+    "api/v1/templates/<int:pk>/": ("GET", API_READ),
+    "api/v1/examples/": ("GET", API_READ),
+    "api/v1/examples/<int:pk>/": ("GET", API_READ),
+    # The schema and the docs describe, they hold no data: any account.
+    "api/v1/schema/": ("GET", _row(401, 200, 200, 200, 200, 200)),
+    "api/v1/docs/": ("GET", _row(LOGIN, 200, 200, 200, 200, 200)),
+    "api/v1/(?P<rest>.*)$": ("GET", _row(404, 404, 404, 404, 404, 404)),
+    # Anyone logged in makes tokens; another user's token is not found.
+    "api/tokens/": ("GET", _row(LOGIN, 200, 200, 200, 200, 200)),
+    "api/tokens/<int:pk>/revoke/": ("POST", _row(LOGIN, 404, 404, 404, 404, 404)),
 }
 
 # (path, outcomes by role) for each websocket route; the last one takes every other path.

@@ -11,8 +11,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from inference.config import QUALITY_SWITCHES
@@ -67,19 +68,19 @@ class PromptTemplateAdmin(SimpleHistoryAdmin):
     readonly_fields = ("previous", "created_by", "created_at", "diff_with_previous", "token_budget")
     actions = ["make_default"]
 
+    class Media:
+        css = {"all": ("css/curation_admin.css",)}
+
     @admin.display(description="examples")
     def example_count(self, obj):
         return obj.examples.filter(is_active=True).count()
 
     @admin.display(description="Changes from the previous version")
     def diff_with_previous(self, obj):
-        lines = curation.template_diff(obj) if obj.pk else []
-        if not lines:
+        pieces = curation.template_word_diff(obj) if obj.pk else []
+        if not pieces:
             return "This is the first version."
-        return format_html(
-            '<pre class="template-diff">{}</pre>',
-            format_html_join("\n", '<span class="diff-{}">{}</span>', ((kind, line) for kind, line in lines)),
-        )
+        return render_to_string("admin/videos/template_diff.html", {"pieces": _folded(pieces)})
 
     @admin.display(description="Prompt budget")
     def token_budget(self, obj):
@@ -107,6 +108,37 @@ class PromptTemplateAdmin(SimpleHistoryAdmin):
                 continue
             templates.template_make_default(template=template)
             self.message_user(request, f"{template} is now the default for new summaries.", messages.SUCCESS)
+
+
+DIFF_CONTEXT_LINES = 2
+
+
+def _folded(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A word diff with its long unchanged stretches folded to a "skip" line, keeping
+    DIFF_CONTEXT_LINES lines next to each change (as a unified diff does), so the
+    changes are on screen rather than somewhere down a long instruction."""
+    merged: list[tuple[str, str]] = []
+    for kind, text in pieces:
+        if merged and kind == "same" == merged[-1][0]:
+            merged[-1] = ("same", merged[-1][1] + text)
+        else:
+            merged.append((kind, text))
+    out = []
+    for i, (kind, text) in enumerate(merged):
+        lines = text.split("\n")
+        # The first and last pieces of a run share their line with a change; keep them whole.
+        keep_start = 1 + DIFF_CONTEXT_LINES if i > 0 else 0
+        keep_end = 1 + DIFF_CONTEXT_LINES if i < len(merged) - 1 else 0
+        hidden = len(lines) - keep_start - keep_end
+        if kind != "same" or hidden < 2:
+            out.append((kind, text))
+            continue
+        if keep_start:
+            out.append(("same", "\n".join(lines[:keep_start]) + "\n"))
+        out.append(("skip", f"{hidden} unchanged lines"))
+        if keep_end:
+            out.append(("same", "\n" + "\n".join(lines[len(lines) - keep_end:])))
+    return out
 
 
 def _budget_html(template, examples=None):
@@ -255,25 +287,15 @@ class FewShotExampleAdmin(SimpleHistoryAdmin):
         context = {**self.admin_site.each_context(request), "title": f"Prompt preview: {template}", "example": example,
                    "template": template, "videos": videos, "video": video, "opts": self.model._meta}
         if video is not None:
-            from django.conf import settings
-
-            from inference import GenerationConfig
-            from inference.prompt import build_prompt
-            from inference.tokens import context_tokens, load_tokenizer
-
-            model = settings.SUMMARIZER_MODEL or None
-            cfg = GenerationConfig()
             try:
-                prompt = build_prompt(
-                    load_tokenizer(model), curation.template_spec(template), video.transcript.full_text,
-                    context_tokens=context_tokens(model), output_budget=cfg.max_new_tokens,
-                )
-                context.update(prompt=prompt)
+                prompt, blocks = curation.prompt_preview(template, video.transcript.full_text)
+                context.update(prompt=prompt, blocks=blocks)
             except Exception as exc:
                 context.update(prompt_error=str(exc))
         return render(request, "admin/videos/prompt_preview.html", context)
 
-    @admin.action(description="Activate the selected examples (their answers are validated first)", permissions=["change"])
+    @admin.action(description="Activate the selected examples (answers and the token budget are checked first)",
+                  permissions=["change"])
     def activate(self, request, queryset):
         done = 0
         for example in queryset.select_related("template"):
@@ -281,6 +303,11 @@ class FewShotExampleAdmin(SimpleHistoryAdmin):
                 templates.example_validate_answer(template=example.template, answer=example.answer)
             except ValidationError as exc:
                 self.message_user(request, f"{example.name} not activated: {'; '.join(exc.messages)}", messages.ERROR)
+                continue
+            try:
+                curation.example_check_fits(example)
+            except curation.TemplateDoesNotFit as exc:
+                self.message_user(request, f"{example.name} not activated: {exc}.", messages.ERROR)
                 continue
             FewShotExample.objects.filter(pk=example.pk).update(is_active=True)
             done += 1

@@ -23,6 +23,7 @@ from decimal import Decimal
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
+from django_filters.fields import ChoiceField
 
 from .models import PromptTemplate, SummaryGeneralTopic, SummaryTopic, normalize_topic
 from .quality import needs_review_q
@@ -30,14 +31,17 @@ from .quality import needs_review_q
 SEARCH_MAX_CHARS = 500
 TOPIC_MAX_CHARS = 120
 
+# The first choice is the default: best match when searching, else newest. "relevance"
+# was once a choice of its own that sorted the same way; SortField still reads it.
 SORT_CHOICES = [
-    ("", "Best match / newest"),
+    ("", "Best match, else newest"),
     ("newest", "Newest"),
     ("complexity_asc", "Complexity ↑ (easiest first)"),
     ("complexity_desc", "Complexity ↓ (hardest first)"),
     ("title", "Title A–Z"),
-    ("relevance", "Best match"),
 ]
+# Sorts that old links and bookmarks may still carry, and the choice each now means.
+LEGACY_SORTS = {"relevance": ""}
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -86,6 +90,19 @@ class LenientMultipleChoiceFilter(django_filters.MultipleChoiceFilter):
     field_class = LenientMultipleChoiceField
 
 
+class SortField(ChoiceField):
+    """The sort menu; a legacy value (LEGACY_SORTS) is read as the choice that replaced
+    it, so an old link sorts as before instead of showing a form error."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return LEGACY_SORTS.get(value, value)
+
+
+class SortFilter(django_filters.ChoiceFilter):
+    field_class = SortField
+
+
 class CatalogueForm(forms.Form):
     def clean(self):
         data = super().clean()
@@ -125,7 +142,7 @@ class SummaryFilter(django_filters.FilterSet):
         max_chars=SEARCH_MAX_CHARS,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title, introduction, bullets, topics…", "autocomplete": "off"}),
     )
-    sort = django_filters.ChoiceFilter(label="Sort", choices=SORT_CHOICES[1:], empty_label=SORT_CHOICES[0][1])
+    sort = SortFilter(label="Sort", choices=SORT_CHOICES[1:], empty_label=SORT_CHOICES[0][1])
     # Summaries with a quality figure past its threshold (videos.quality, settings.SUMMARY_REVIEW_THRESHOLDS).
     needs_review = django_filters.BooleanFilter(label="Needs review", widget=forms.CheckboxInput)
 

@@ -75,6 +75,8 @@
         if (state.status === "done") { bar.value = 100; }
         else if (state.percent != null && state.status === "running") { bar.value = state.percent; }
         else if (state.status === "queued") { bar.removeAttribute("value"); }
+        // A bar without a value animates as if work went on: a failed or cancelled job keeps still.
+        else if (FINAL_STATUSES[state.status] && !bar.hasAttribute("value")) { bar.value = state.percent != null ? state.percent : 0; }
       }
       var figures = [];
       if (state.status === "running" && state.parts > 1 && state.part != null) {
@@ -93,26 +95,43 @@
       if (doneLink) { doneLink.hidden = state.status !== "done"; }
       var form = field(root, "cancel-form");
       if (form) { form.hidden = !!FINAL_STATUSES[state.status]; }
+      if (FINAL_STATUSES[state.status]) { settle(); }
+    }
+
+    var conn = field(root, "conn");
+    var socket = null;
+
+    /* A final state never changes again: nothing is live any more, so the socket closes
+       and the "Live" line goes, instead of promising updates that cannot come. */
+    function settle() {
+      if (socket) { socket.stop(); socket = null; }
+      if (conn) { conn.hidden = true; }
     }
 
     if (initial) { try { render(JSON.parse(initial.textContent)); } catch (err) { /* keep the server-rendered page */ } }
 
-    var conn = field(root, "conn");
-    var socket = connect(root.dataset.wsPath, {
-      status: function (text, bad) { setText(conn, text === "live" ? "Live" : text); if (conn) { conn.classList.toggle("down", !!bad); } },
-      message: function (msg) {
-        if (msg.type === "snapshot") { state = {}; render(msg); }
-        else if (msg.type === "progress") { render(msg); }
-        else if (msg.type === "cancel_accepted") { setText(field(root, "figures"), "cancel requested…"); }
-        else if (msg.type === "error") { setText(field(root, "error"), msg.message); }
-      }
-    });
+    if (!FINAL_STATUSES[state.status]) {
+      socket = connect(root.dataset.wsPath, {
+        status: function (text, bad) { setText(conn, text === "live" ? "Live" : text); if (conn) { conn.classList.toggle("down", !!bad); } },
+        message: function (msg) {
+          if (msg.type === "snapshot") { state = {}; render(msg); }
+          else if (msg.type === "progress") { render(msg); }
+          else if (msg.type === "cancel_accepted") { setText(field(root, "figures"), "cancel requested…"); }
+          else if (msg.type === "error") { setText(field(root, "error"), msg.message); }
+        }
+      });
+    }
 
     var form = field(root, "cancel-form");
     if (form) {
       form.addEventListener("submit", function (e) {
+        // Ask here, so the server need not ask again: without this script the "ask" field
+        // brings its confirmation page instead.
+        if (!window.confirm(form.dataset.confirm || "Cancel this summary?")) { e.preventDefault(); return; }
+        var ask = field(form, "cancel-ask");
+        if (ask) { ask.disabled = true; }
         // Over the socket when it is up; otherwise the form posts as usual.
-        if (socket.send({ action: "cancel" })) { e.preventDefault(); }
+        if (socket && socket.send({ action: "cancel" })) { e.preventDefault(); }
       });
     }
   }

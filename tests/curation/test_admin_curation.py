@@ -77,4 +77,4 @@ def test_template_change_page_shows_the_diff(admin_client, template):
     template.instruction += "\nKeep it short."
     new = templates.template_save(template=template)
     page = admin_client.get(reverse("admin:videos_prompttemplate_change", args=[new.pk])).content.decode()
-    assert 'class="diff-add">+Keep it short.' in page
+    assert '<ins class="wdiff-add">Keep it short.</ins>' in page

@@ -101,7 +101,7 @@ def test_no_cap_no_note(settings, submitter, fetches):
 
 def test_the_submit_page_says_plainly_which_videos_get_no_summary(caps, submitter, fetches, client):
     client.force_login(submitter)
-    response = client.post(reverse("videos:submit"), {"urls": PASTE})
+    response = client.post(reverse("videos:submit"), {"urls": PASTE}, follow=True)
     assert response.status_code == 200
     html = response.content.decode()
     assert f"2 of them will get their transcript but no summary: {PER_USER}." in html

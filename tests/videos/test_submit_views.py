@@ -38,8 +38,8 @@ def test_submit_page_lists_one_outcome_per_line(submitter, monkeypatch):
     monkeypatch.setattr(ingestion, "_enqueue_fetch", lambda pk, **options: None)
     VideoFactory(youtube_id="lauywdXKEXI")
     text = "https://youtu.be/UiX8K-xBUpE\nnonsense\nUiX8K-xBUpE\nhttps://www.youtube.com/watch?v=lauywdXKEXI\n"
-    response = submitter.post(reverse("videos:submit"), {"urls": text})
-    assert response.status_code == 200
+    response = submitter.post(reverse("videos:submit"), {"urls": text}, follow=True)
+    assert response.status_code == 200 and response.redirect_chain[0][1] == 302
     html = response.content.decode()
     assert "line 1: UiX8K-xBUpE added" in html
     assert "line 2: &#x27;nonsense&#x27; is not a YouTube video URL or id" in html

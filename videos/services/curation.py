@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from inference import Example, PromptSpec
-from inference.tokens import load_tokenizer, prompt_budget
+from inference import Example, GenerationConfig, PromptSpec
+from inference.prompt import BuiltPrompt, build_prompt, compact_answer, prefix_parts
+from inference.tokens import context_tokens, load_tokenizer, prompt_budget
 
 from ..models import FewShotExample, PromptTemplate, Summary, normalize_topic
 
@@ -151,41 +152,67 @@ def compare_rows(a: dict, b: dict) -> dict:
 # --- template versions -----------------------------------------------------------
 
 
-def template_diff(template: PromptTemplate) -> list[tuple[str, str]]:
-    """(kind, line) pairs of a unified diff against the previous version; kind is
-    'add', 'del', 'hunk' or 'same'."""
-    previous = template.previous
-    if previous is None:
-        previous = PromptTemplate.objects.filter(name=template.name, version__lt=template.version).order_by("-version").first()
+def _previous_version(template: PromptTemplate) -> PromptTemplate | None:
+    if template.previous is not None:
+        return template.previous
+    return PromptTemplate.objects.filter(name=template.name, version__lt=template.version).order_by("-version").first()
+
+
+def _diff_lines(t: PromptTemplate) -> list[str]:
+    """What a curator changes in a version, as lines: the instruction, then the shape."""
+    shape = (
+        f"shape: {t.sections_count} sections x {t.bullets_per_section} bullets x {t.topics_per_section} topics; "
+        f"{t.topics_count} topics; {t.general_topics_count} general topics"
+    )
+    return [
+        *t.instruction.splitlines(),
+        "",
+        shape,
+        "general topics: " + json.dumps(t.general_topics),
+        "complexity scale: " + json.dumps(t.complexity_scale),
+    ]
+
+
+# A word with the spaces after it, or leading whitespace alone.
+_WORD_TOKEN = re.compile(r"\S+\s*|\s+")
+
+
+def _word_runs(tag: str, old: list[str], new: list[str]) -> list[tuple[str, str]]:
+    """The pieces of one opcode. The whitespace after a changed run stays outside its
+    mark (so an underline or strike covers words only). The spacing after removed words
+    is a 'gap': shown, so that what went and what came do not touch, but not part of
+    the new text."""
+    gone, came = "".join(old), "".join(new)
+    if tag == "equal":
+        return [("same", came)]
+    out = []
+    if gone:
+        core = gone.rstrip()
+        tail = gone[len(core):]
+        out.append(("del", core))
+        out.append(("gap", tail if not came or "\n" in tail else tail[:1]))
+    if came:
+        core = came.rstrip()
+        out.append(("add", core))
+        out.append(("same", came[len(core):]))
+    return [(kind, text) for kind, text in out if text]
+
+
+def template_word_diff(template: PromptTemplate) -> list[tuple[str, str]]:
+    """The whole text of the version as (kind, text) pieces against the previous one,
+    word by word: kind is 'same', 'add', 'del' or 'gap' (see _word_runs). Words are compared without their
+    spacing, and unchanged stretches keep the new version's line breaks, so the text
+    reads as the new version does. Empty for a first version."""
+    previous = _previous_version(template)
     if previous is None:
         return []
-
-    def lines(t: PromptTemplate) -> list[str]:
-        shape = (
-            f"shape: {t.sections_count} sections x {t.bullets_per_section} bullets x {t.topics_per_section} topics; "
-            f"{t.topics_count} topics; {t.general_topics_count} general topics"
-        )
-        return [
-            *t.instruction.splitlines(),
-            "",
-            shape,
-            "general topics: " + json.dumps(t.general_topics),
-            "complexity scale: " + json.dumps(t.complexity_scale),
-        ]
-
-    out = []
-    for line in difflib.unified_diff(lines(previous), lines(template), f"v{previous.version}", f"v{template.version}", lineterm="", n=2):
-        if line.startswith(("---", "+++")):
-            out.append(("hunk", line))
-        elif line.startswith("@@"):
-            out.append(("hunk", line))
-        elif line.startswith("+"):
-            out.append(("add", line))
-        elif line.startswith("-"):
-            out.append(("del", line))
-        else:
-            out.append(("same", line))
-    return out
+    old = _WORD_TOKEN.findall("\n".join(_diff_lines(previous)))
+    new = _WORD_TOKEN.findall("\n".join(_diff_lines(template)))
+    matcher = difflib.SequenceMatcher(a=[t.strip() for t in old], b=[t.strip() for t in new], autojunk=False)
+    pieces: list[tuple[str, str]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        pieces.extend(_word_runs(tag, old[i1:i2], new[j1:j2]))
+    return pieces
 
 
 # --- promote ---------------------------------------------------------------------
@@ -246,15 +273,92 @@ def template_budget(template: PromptTemplate, *, examples=None, model_id: str | 
 
 
 class TemplateDoesNotFit(ValueError):
-    pass
+    """The instruction and examples leave no room for a transcript; `over_by` says by how
+    many tokens (at least one token of transcript must fit)."""
+
+    def __init__(self, message: str, *, over_by: int) -> None:
+        self.over_by = over_by
+        super().__init__(message)
+
+
+def _check_room(subject: str, budget) -> None:
+    if budget.transcript_room < 1:
+        over_by = 1 - budget.transcript_room
+        raise TemplateDoesNotFit(
+            f"{subject} take {budget.fixed_tokens} tokens and {budget.output_budget} are kept for the answer, "
+            f"in a {budget.context_tokens}-token context: over by {over_by} tokens, with no room for a transcript",
+            over_by=over_by,
+        )
 
 
 def template_check_fits(template: PromptTemplate, *, model_id: str | None = None) -> None:
     """Refuse a template whose examples leave no room for a transcript."""
-    budget = template_budget(template, model_id=model_id)
-    if budget.transcript_room < 1:
-        raise TemplateDoesNotFit(
-            f"{template}: the instruction and active examples take {budget.fixed_tokens} tokens and "
-            f"{budget.output_budget} are kept for the answer, in a {budget.context_tokens}-token context: "
-            f"over by {1 - budget.transcript_room} tokens, with no room for a transcript"
-        )
+    _check_room(f"{template}: the instruction and active examples", template_budget(template, model_id=model_id))
+
+
+def example_check_fits(example: FewShotExample, *, model_id: str | None = None) -> None:
+    """Refuse to activate an example that would leave its template no room for a
+    transcript: the same rule as making a template the default, checked with this
+    example among the template's active ones, in their order."""
+    template = example.template
+    active = [e for e in template.examples.filter(is_active=True).order_by("position", "id") if e.pk != example.pk]
+    with_it = sorted([*active, example], key=lambda e: (e.position, e.pk))
+    _check_room(
+        f"with it, the instruction and {len(with_it)} active example(s) of {template}",
+        template_budget(template, examples=with_it, model_id=model_id),
+    )
+
+
+# --- prompt preview ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PromptBlock:
+    """One labelled stretch of a prompt's exact text; kind is 'instruction', 'example',
+    'answer', 'transcript' or 'markup' (the chat template's own text between them)."""
+
+    label: str
+    kind: str
+    text: str
+
+
+def _cut(text: str, pieces: list[tuple[str, str, str]]) -> list[PromptBlock]:
+    """`text` cut at the pieces, found in order, with what lies between them as markup
+    blocks. The blocks joined give `text` back exactly; a piece the chat template did not
+    keep verbatim ends the cutting, and the rest is one markup block."""
+    blocks, pos = [], 0
+    for label, kind, piece in pieces:
+        at = text.find(piece, pos) if piece else -1
+        if at < 0:
+            break
+        if at > pos:
+            blocks.append(PromptBlock("chat format", "markup", text[pos:at]))
+        blocks.append(PromptBlock(label, kind, piece))
+        pos = at + len(piece)
+    if pos < len(text):
+        blocks.append(PromptBlock("chat format", "markup", text[pos:]))
+    return blocks
+
+
+def prompt_preview(template: PromptTemplate, transcript: str, *, model_id: str | None = None) -> tuple[BuiltPrompt, list[PromptBlock]]:
+    """The exact prompt a video gets with the template's active examples (the reference
+    layout), and the same text as labelled blocks. The layout runs each instruction
+    straight into its transcript with no separator; the blocks show where one ends."""
+    model = model_id or settings.SUMMARIZER_MODEL or None
+    cfg = GenerationConfig()
+    spec = template_spec(template)
+    tokenizer = load_tokenizer(model)
+    parts = prefix_parts(tokenizer, spec, compact_examples=cfg.compact_examples)
+    prompt = build_prompt(tokenizer, spec, transcript, context_tokens=context_tokens(model),
+                          output_budget=cfg.max_new_tokens, compact_examples=cfg.compact_examples, parts=parts)
+    pieces = []
+    for n, example in enumerate(spec.examples, 1):
+        answer = compact_answer(spec.shape, example.answer) if cfg.compact_examples else example.answer
+        pieces += [("instruction", "instruction", spec.instruction), (f"example {n}: transcript", "example", example.transcript),
+                   (f"example {n}: answer", "answer", answer)]
+    pieces.append(("instruction", "instruction", spec.instruction))
+    kept = prompt.text[len(parts.prefix_text):len(prompt.text) - len(parts.suffix_text)]
+    blocks = [*_cut(parts.prefix_text, pieces), PromptBlock("transcript of this video", "transcript", kept)]
+    if parts.suffix_text:
+        blocks.append(PromptBlock("chat format", "markup", parts.suffix_text))
+    return prompt, blocks

@@ -11,14 +11,17 @@ import math
 import re
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header, urlencode
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from inference.schema import TemplateShape
 
@@ -29,8 +32,37 @@ from ..catalogue.rendering import catalogue_filters, catalogue_results, general_
 from ..models import PromptTemplate, Summary, Transcript
 from ..quality import Quality, summary_quality
 from ..selectors import summary_detail, summary_general, summary_others, summary_shape
+from ..services.seed_queue import seed_summaries_queue, seed_videos_unsummarized
 
 VIEW_PERMISSION = "videos.view_summary"
+QUEUE_PERMISSION = "videos.add_summary"
+# The query parameters that narrow the catalogue (the sort and the page do not).
+FILTER_PARAMS = ("q", "field", "cmin", "cmax", "topic", "needs_review")
+
+
+def _filtered(params) -> bool:
+    return any(value.strip() for name in FILTER_PARAMS for value in params.getlist(name))
+
+
+def _catalogue_empty(gen: int | None) -> bool:
+    """No summary in the catalogue at all; cached per generation like the pages, so a
+    cached page costs no query for it."""
+    empty = cache.get("empty", gen)
+    if empty is None:
+        empty = not Summary.objects.current().exists()
+        cache.put("empty", gen, empty)
+    return empty
+
+
+def _catalogue_start(request) -> str:
+    """The results block of an empty catalogue with no filter set: what to do next,
+    for this user (their permissions, a CSRF token), so it is never cached."""
+    may_queue = request.user.has_perm(QUEUE_PERMISSION)
+    context = {
+        "seed_count": seed_videos_unsummarized().count() if may_queue else 0,
+        "active_count": Summary.objects.filter(status__in=Summary.ACTIVE_STATUSES).count(),
+    }
+    return render_to_string("videos/catalogue/_start.html", context, request=request)
 
 
 @require_GET
@@ -50,6 +82,8 @@ def catalogue(request):
         meta = catalogue_meta()
         results, filterset = catalogue_results(request.GET, meta)
         cache.put("results", gen, results, key)
+    if not _filtered(request.GET) and _catalogue_empty(gen):
+        results = _catalogue_start(request)
     if request.htmx and not request.htmx.history_restore_request:
         response = HttpResponse(results)
     else:
@@ -59,11 +93,27 @@ def catalogue(request):
             filters = catalogue_filters(request.GET, meta or catalogue_meta(), filterset)
             cache.put("filters", gen, filters, key)
         response = render(request, "videos/catalogue.html", {"filters": filters, "results": results})
-    patch_vary_headers(response, ["HX-Request"])
+    patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
     response["Server-Timing"] = f"view;dur={(time.perf_counter() - started) * 1000:.1f}"
     if request.user.is_staff:  # a hit tells that someone asked this search before: staff only
         response["Server-Timing"] += f", cache;desc={'hit' if hit else 'miss' if gen is not None else 'off'}"
     return response
+
+
+@require_POST
+@permission_required(QUEUE_PERMISSION, raise_exception=True)
+def queue_seed_summaries(request):
+    """The empty catalogue's button: queue a summary of each seed video that has none,
+    within the queue caps, then show the queue."""
+    report = seed_summaries_queue(user=request.user)
+    count = len(report.queued)
+    if count:
+        messages.success(request, f"{count} summar{'y' if count == 1 else 'ies'} of seed videos queued.")
+    if report.left:
+        messages.error(request, f"{report.left} seed video(s) left without a summary: {report.reason}.")
+    if not count and not report.left:
+        messages.info(request, "Every seed video has a summary already, done or on its way.")
+    return redirect("videos:queue")
 
 
 def _summary_or_404(pk: int) -> Summary:
@@ -94,6 +144,29 @@ def clock(seconds: float) -> str:
     minutes, secs = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class TranscriptLine(NamedTuple):
+    time: str  # "1:02:03"; empty when the transcript has no times
+    url: str  # the video at that moment
+    text: str
+
+
+def transcript_lines(video, transcript: Transcript | None) -> list[TranscriptLine]:
+    """The transcript as the video page lists it: each timed segment with its time and a
+    link to that moment of the video; a transcript without times (plain text, the seed
+    excerpts) as its lines, with neither."""
+    if transcript is None:
+        return []
+    cues = transcript.cues()
+    if cues is None:
+        return [TranscriptLine("", "", line.strip()) for line in transcript.full_text.splitlines() if line.strip()]
+    lines = []
+    for cue in cues:
+        if cue.text.strip():
+            start = cue.start if math.isfinite(cue.start) and cue.start > 0 else 0.0
+            lines.append(TranscriptLine(clock(start), watch_url(video.youtube_id, start), cue.text.strip()))
+    return lines
 
 
 def _section_times(summary: Summary) -> list[tuple[float, float]]:
@@ -288,6 +361,7 @@ def summary_markdown_download(request, pk: int):
 
 urlpatterns = [
     path("", catalogue, name="catalogue"),
+    path("summaries/queue-seed/", queue_seed_summaries, name="queue_seed"),
     path("summaries/<int:pk>/", summary_page, name="summary"),
     path("summaries/<int:pk>.json", summary_json, name="summary_json"),
     path("summaries/<int:pk>.md", summary_markdown_download, name="summary_markdown"),

@@ -27,8 +27,16 @@ def summary_progress(request, pk: int):
 @require_POST
 @permission_required("videos.view_summary", raise_exception=True)
 def summary_cancel(request, pk: int):
-    """The cancel button without the websocket (no JavaScript, or the socket is down)."""
-    get_object_or_404(Summary, pk=pk)
+    """The cancel button without the websocket (no JavaScript, or the socket is down).
+
+    The progress page's form sends "ask": without JavaScript, which would have asked in
+    a dialog and dropped it, that shows a confirmation page first. A POST without it
+    cancels at once, as API clients and the confirmation page send it."""
+    summary = get_object_or_404(Summary.objects.select_related("video"), pk=pk)
+    if request.POST.get("ask") and summary.is_active:
+        if not jobs.summary_may_cancel(user=request.user, summary=summary):
+            raise PermissionDenied
+        return render(request, "videos/progress/cancel_confirm.html", {"summary": summary})
     try:
         jobs.summary_cancel(summary_id=pk, user=request.user)
     except PermissionDenied:
